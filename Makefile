@@ -1,0 +1,50 @@
+# Strata: the user's entry point. `sudo make demo` and `sudo make test` do everything.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+OUT := out
+PREFIX ?= /usr/local
+CONFIGURATION ?= Release
+RESULTS := TestResults
+
+# Debian packages the project uses: the kernel tools it drives and the reference tools it is tested against.
+DEBIAN_PACKAGES := iproute2 iptables nftables ipset conntrack tcpdump iperf3 bind9-dnsutils \
+	containernetworking-plugins nginx curl iputils-ping procps
+
+.PHONY: all deps build install demo test bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "deps: needs root (sudo make ...)" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: all Debian packages present"; fi
+
+# A framework-dependent single file: out/strata.
+build:
+	$(DOTNET) publish src/Strata.Cli/Strata.Cli.csproj -c $(CONFIGURATION) -o $(OUT) --nologo -v quiet \
+	  -p:PublishSingleFile=true --self-contained false -p:DebugType=embedded
+	@echo "build: $(OUT)/strata"
+
+install: build
+	ln -sf $(CURDIR)/$(OUT)/strata $(PREFIX)/bin/strata
+	@echo "install: $(PREFIX)/bin/strata -> $(CURDIR)/$(OUT)/strata"
+
+demo: deps install
+	strata demo
+
+test: deps build
+	rm -rf $(RESULTS)
+	$(DOTNET) test Strata.slnx -c $(CONFIGURATION) --nologo --logger "trx" --logger "console;verbosity=normal" \
+	  --results-directory $(RESULTS)
+
+bench: build
+	mkdir -p bench-results
+	$(OUT)/strata bench netlink --out bench-results/netlink.json
+
+clean:
+	rm -rf $(OUT) $(RESULTS) bench-results
+	$(DOTNET) clean Strata.slnx --nologo -v quiet

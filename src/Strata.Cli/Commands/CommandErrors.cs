@@ -1,0 +1,20 @@
+using Strata.Netlink;
+
+namespace Strata.Cli.Commands;
+
+/// <summary>Turns the library's errors into one line on stderr and exit code 1; anything else is a bug and keeps its stack trace.</summary>
+internal static class CommandErrors
+{
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (ex is NetlinkException or NetlinkArgumentException or FormatException or IOException or KeyNotFoundException or ArgumentException)
+        {
+            Console.Error.WriteLine($"strata: {ex.Message}");
+            return 1;
+        }
+    }
+}

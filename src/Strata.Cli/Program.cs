@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Strata.Cli.Commands;
+
+namespace Strata.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    internal static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Strata: a Kubernetes cluster network on the real Linux kernel.");
+        root.Subcommands.Add(VersionCommand.Build());
+        root.Subcommands.Add(NetnsCommand.Build());
+        root.Subcommands.Add(LinkCommand.Build());
+        root.Subcommands.Add(DemoCommand.Build());
+        root.Subcommands.Add(BenchCommand.Build());
+        return root;
+    }
+}
