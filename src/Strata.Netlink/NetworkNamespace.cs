@@ -60,13 +60,13 @@ public sealed class NetworkNamespace : IDisposable
 
         string path = PathOf(name);
         PrepareRunDirectory(operation, name);
-        int fd = OpenRaw(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-        if (fd < 0)
+        using (var placeholder = SafeFileDescriptor.Wrap<SafeNetNsHandle>(open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0), out int errno))
         {
-            throw new NetlinkException(operation, name, Marshal.GetLastPInvokeError(), $"cannot create {path}");
+            if (placeholder is null)
+            {
+                throw new NetlinkException(operation, name, errno, $"cannot create {path}");
+            }
         }
-
-        close(fd);
         try
         {
             RunOnDedicatedThread($"netns add {name}", () =>
@@ -227,13 +227,8 @@ public sealed class NetworkNamespace : IDisposable
 
     private static NetworkNamespace OpenPath(string path, string name)
     {
-        var handle = OpenNetNs(path, O_RDONLY | O_CLOEXEC, 0);
-        if (handle.IsInvalid)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            handle.Dispose();
-            throw new NetlinkException($"netns open {path}", name, errno);
-        }
+        var handle = SafeFileDescriptor.Wrap<SafeNetNsHandle>(open(path, O_RDONLY | O_CLOEXEC, 0), out int errno)
+            ?? throw new NetlinkException($"netns open {path}", name, errno);
 
         return new NetworkNamespace(handle, name);
     }

@@ -45,13 +45,8 @@ public sealed partial class Rtnetlink : IDisposable
 
     internal static SafeNetlinkSocketHandle CreateSocket(uint groups)
     {
-        var socket = NetlinkSocket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-        if (socket.IsInvalid)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            socket.Dispose();
-            throw new NetlinkException("socket(AF_NETLINK, NETLINK_ROUTE)", "current", errno);
-        }
+        var socket = SafeFileDescriptor.Wrap<SafeNetlinkSocketHandle>(Interop.Libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), out int errno)
+            ?? throw new NetlinkException("socket(AF_NETLINK, NETLINK_ROUTE)", "current", errno);
 
         try
         {

@@ -39,13 +39,8 @@ public static class TunDevice
 
     private static unsafe SafeTunHandle OpenHere(string operation, string nsName, string name, TunMode mode, bool persist)
     {
-        var handle = OpenTun(CloneDevice, O_RDWR | O_CLOEXEC, 0);
-        if (handle.IsInvalid)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            handle.Dispose();
-            throw new NetlinkException(operation, nsName, errno, $"cannot open {CloneDevice}");
-        }
+        var handle = SafeFileDescriptor.Wrap<SafeTunHandle>(open(CloneDevice, O_RDWR | O_CLOEXEC, 0), out int errno)
+            ?? throw new NetlinkException(operation, nsName, errno, $"cannot open {CloneDevice}");
 
         // struct ifreq: char ifr_name[IFNAMSIZ]; short ifr_flags; padded to 40 bytes.
         byte* ifreq = stackalloc byte[40];

@@ -15,15 +15,26 @@ internal static class LinkRenderer
         (0x20000, "DORMANT"),
     ];
 
-    public static IReadOnlyList<string> Flags(Link link)
+    private const uint IFF_UP = 0x1;
+    private const uint IFF_RUNNING = 0x40;
+
+    public static IReadOnlyList<string> Flags(Link link, IReadOnlyDictionary<int, Link> byIndex)
     {
         var names = new List<string>();
-        if (link.IsUp && !link.IsLowerUp)
+        if ((link.Flags & IFF_UP) != 0 && (link.Flags & IFF_RUNNING) == 0)
         {
             names.Add("NO-CARRIER");
         }
 
         names.AddRange(s_flags.Where(f => (link.Flags & f.Bit) != 0).Select(f => f.Name));
+
+        // M-DOWN: the parent link (a veth's peer in this namespace) is down.
+        if (link.LinkNetnsId is null && link.ParentIndex is { } parent && parent != link.Index &&
+            byIndex.TryGetValue(parent, out var peer) && !peer.IsUp)
+        {
+            names.Add("M-DOWN");
+        }
+
         return names;
     }
 
@@ -33,7 +44,7 @@ internal static class LinkRenderer
         var text = new StringBuilder();
         foreach (var link in links)
         {
-            text.Append($"{link.Index}: {link.Name}{PeerSuffix(link, byIndex)}: <{string.Join(',', Flags(link))}> mtu {link.Mtu}");
+            text.Append($"{link.Index}: {link.Name}{PeerSuffix(link, byIndex)}: <{string.Join(',', Flags(link, byIndex))}> mtu {link.Mtu}");
             if (link.MasterIndex is { } master)
             {
                 text.Append($" master {(byIndex.TryGetValue(master, out var m) ? m.Name : master.ToString())}");
@@ -109,7 +120,7 @@ internal static class LinkRenderer
 
                 json.WriteString("ifname", link.Name);
                 json.WriteStartArray("flags");
-                foreach (string flag in Flags(link))
+                foreach (string flag in Flags(link, byIndex))
                 {
                     json.WriteStringValue(flag);
                 }

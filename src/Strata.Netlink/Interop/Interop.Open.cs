@@ -13,13 +13,9 @@ internal static partial class Interop
         internal const int O_EXCL = 0x80;
         internal const int O_CLOEXEC = 0x80000;
 
-        [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        internal static partial SafeNetNsHandle OpenNetNs(string path, int flags, int mode);
-
-        [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        internal static partial SafeTunHandle OpenTun(string path, int flags, int mode);
-
-        [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        internal static partial int OpenRaw(string path, int flags, int mode);
+        // open(2) returns a C int: it is wrapped in a SafeHandle by SafeFileDescriptor.Wrap, because
+        // marshalling it straight into a SafeHandle would read -1 as 0xffffffff, a "valid" handle.
+        [LibraryImport(Libraries.Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int open(string path, int flags, int mode);
     }
 }

@@ -21,8 +21,8 @@ internal static partial class Interop
         internal const int SO_RCVBUFFORCE = 33;
         internal const int SOL_NETLINK = 270;
 
-        [LibraryImport(Libraries.Libc, EntryPoint = "socket", SetLastError = true)]
-        internal static partial SafeNetlinkSocketHandle NetlinkSocket(int domain, int type, int protocol);
+        [LibraryImport(Libraries.Libc, SetLastError = true)]
+        internal static partial int socket(int domain, int type, int protocol);
 
         [LibraryImport(Libraries.Libc, SetLastError = true)]
         internal static unsafe partial int setsockopt(SafeNetlinkSocketHandle fd, int level, int optname, void* optval, uint optlen);

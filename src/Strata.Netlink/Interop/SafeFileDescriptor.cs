@@ -15,6 +15,20 @@ public abstract class SafeFileDescriptor : SafeHandle
     internal int Fd => (int)handle;
 
     protected override bool ReleaseHandle() => Interop.Libc.close(handle) == 0;
+
+    /// <summary>Takes ownership of a descriptor returned as a C int; null (with errno) if the call failed.</summary>
+    internal static T? Wrap<T>(int fd, out int errno) where T : SafeFileDescriptor, new()
+    {
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        var safe = new T();
+        Marshal.InitHandle(safe, fd);
+        return safe;
+    }
 }
 
 /// <summary>An <c>AF_NETLINK</c> socket.</summary>

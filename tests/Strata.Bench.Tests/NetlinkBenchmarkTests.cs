@@ -1,0 +1,68 @@
+using Strata.Netlink;
+
+namespace Strata.Bench.Tests;
+
+public sealed class NetlinkBenchmarkTests
+{
+    [Fact]
+    public void Batch_script_does_the_same_operations_as_the_library_side()
+    {
+        var script = new NetlinkBenchmark(pairs: 3, rounds: 1).BatchScript().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+        [
+            "link add sv0 up group 77 type veth peer name sp0",
+            "addr add 10.0.0.1/30 dev sv0",
+            "route add 10.128.0.0/32 via 10.0.0.2 dev sv0",
+            "link add sv1 up group 77 type veth peer name sp1",
+            "addr add 10.0.0.5/30 dev sv1",
+            "route add 10.128.0.1/32 via 10.0.0.6 dev sv1",
+            "link add sv2 up group 77 type veth peer name sp2",
+            "addr add 10.0.0.9/30 dev sv2",
+            "route add 10.128.0.2/32 via 10.0.0.10 dev sv2",
+        ], script);
+    }
+
+    [Fact]
+    public void Addresses_never_collide_at_the_largest_size()
+    {
+        var seen = new HashSet<string>();
+        for (int i = 0; i < 60000; i++)
+        {
+            var (address, gateway, destination) = NetlinkBenchmark.Addresses(i);
+            Assert.True(seen.Add(address.Network.ToString()), $"subnet {address.Network} repeats at {i}");
+            Assert.True(seen.Add(destination.ToString()), $"destination {destination} repeats at {i}");
+            Assert.Equal(address.Network, new IpPrefix(gateway, 30).Network);
+        }
+    }
+
+    [Fact]
+    public void Bad_sizes_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NetlinkBenchmark(pairs: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NetlinkBenchmark(pairs: 10, rounds: 0));
+    }
+
+    [RootFact]
+    public void A_small_run_measures_both_sides_and_leaves_nothing_behind()
+    {
+        var report = new NetlinkBenchmark(pairs: 20, rounds: 2).Run();
+
+        Assert.Equal(["create", "delete"], report.Phases.Select(p => p.Phase));
+        Assert.All(report.Phases, p => Assert.True(p.ReferenceSeconds > 0 && p.StrataSeconds > 0));
+        Assert.Equal(report.StrataSeconds / report.ReferenceSeconds, report.Ratio, 9);
+        Assert.StartsWith("ip -batch (iproute2", report.Reference);
+
+        using var json = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        Assert.Equal("netlink", json.RootElement.GetProperty("benchmark").GetString());
+        Assert.True(json.RootElement.GetProperty("ratio").GetDouble() > 0);
+        Assert.Contains("ratio (strata / reference):", report.ToText());
+        Assert.DoesNotContain(NetworkNamespace.List(), name => name.StartsWith("strata-bench-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Median_of_even_and_odd_counts()
+    {
+        Assert.Equal(2.0, BenchmarkReport.Median([3.0, 1.0, 2.0]));
+        Assert.Equal(2.5, BenchmarkReport.Median([4.0, 1.0, 2.0, 3.0]));
+    }
+}
