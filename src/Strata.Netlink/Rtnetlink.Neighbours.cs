@@ -70,7 +70,7 @@ public sealed partial class Rtnetlink
     {
         string operation = $"neigh {verb} {neighbour.Address}" +
             (neighbour.LinkAddress is { } mac ? $" lladdr {MacAddress.Format(mac)}" : string.Empty) +
-            $" dev {neighbour.Device ?? neighbour.LinkIndex?.ToString()} nud {neighbour.State.ToString().ToLowerInvariant()}";
+            DescribeDevice(neighbour.Device, neighbour.LinkIndex) + $" nud {neighbour.State.ToString().ToLowerInvariant()}";
         int index = neighbour.LinkIndex ?? (neighbour.Device is { } device ? ResolveIndex(operation, device) : 0);
         if (index == 0)
         {
@@ -93,9 +93,13 @@ public sealed partial class Rtnetlink
         });
     }
 
+    /// <summary><c> dev DEV</c> for an error message, or nothing when no device was named.</summary>
+    private static string DescribeDevice(string? device, int? index) =>
+        (device ?? index?.ToString()) is { } name ? $" dev {name}" : string.Empty;
+
     private void ModifyFdb(string verb, ushort type, ushort flags, FdbEntry entry)
     {
-        string operation = $"fdb {verb} {MacAddress.Format(entry.Mac)} dev {entry.Device ?? entry.LinkIndex?.ToString()}" +
+        string operation = $"fdb {verb} {MacAddress.Format(entry.Mac)}" + DescribeDevice(entry.Device, entry.LinkIndex) +
             (entry.Destination is { } dst ? $" dst {dst}" : string.Empty) +
             (entry.Vni is { } vni ? $" vni {vni}" : string.Empty) +
             (entry.Master ? " master" : string.Empty) + (entry.Self ? " self" : string.Empty) +

@@ -193,7 +193,8 @@ internal static class RtnetlinkDecoder
                 NDA_VNI => entry with { Vni = attribute.U32 },
                 NDA_PORT => entry with { Port = attribute.Be16 },
                 NDA_VLAN => entry with { Vlan = attribute.U16 },
-                NDA_MASTER => entry with { MasterIndex = attribute.S32 },
+                // The bridge marks entries of its own table with NDA_MASTER, not NTF_MASTER (br_fdb.c, fdb_fill_info).
+                NDA_MASTER => entry with { MasterIndex = attribute.S32, Master = true },
                 _ => entry,
             };
         }
