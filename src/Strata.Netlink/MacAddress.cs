@@ -10,7 +10,9 @@ public static class MacAddress
 
     public static PhysicalAddress Parse(string text)
     {
-        if (text.Length == 17 && PhysicalAddress.TryParse(text.ToUpperInvariant(), out var address))
+        // PhysicalAddress.TryParse also takes '-' separators, which ip (ll_addr_a2n) rejects.
+        if (text.Length == 17 && text[2] == ':' && text[5] == ':' && text[8] == ':' && text[11] == ':' && text[14] == ':' &&
+            PhysicalAddress.TryParse(text.ToUpperInvariant(), out var address))
         {
             return address;
         }
