@@ -70,7 +70,8 @@ public sealed partial class Rtnetlink
     {
         string operation = $"neigh {verb} {neighbour.Address}" +
             (neighbour.LinkAddress is { } mac ? $" lladdr {MacAddress.Format(mac)}" : string.Empty) +
-            DescribeDevice(neighbour.Device, neighbour.LinkIndex) + $" nud {neighbour.State.ToString().ToLowerInvariant()}";
+            DescribeDevice(neighbour.Device, neighbour.LinkIndex) +
+            (type == RTM_DELNEIGH ? string.Empty : $" nud {neighbour.State.ToString().ToLowerInvariant()}");
         int index = neighbour.LinkIndex ?? (neighbour.Device is { } device ? ResolveIndex(operation, device) : 0);
         if (index == 0)
         {

@@ -13,16 +13,16 @@ public sealed partial class Rtnetlink
 
     public void DeleteRoute(Route route) => ModifyRoute("del", RTM_DELROUTE, 0, route);
 
-    /// <summary><c>ip route show [table N]</c> for one family; names the devices. Cloned (cache) entries are skipped.</summary>
+    /// <summary><c>ip route show [table N]</c> for one family (Unspecified: IPv4 and IPv6); names the devices. Null <paramref name="table"/> means every table.</summary>
     public IReadOnlyList<Route> GetRoutes(AddressFamily family = AddressFamily.InterNetwork, uint? table = Route.MainTable)
     {
         var routes = new List<Route>();
         Dump("route show", RTM_GETROUTE, (ref NetlinkWriter w) => w.WriteStruct(new Interop.rtmsg { rtm_family = FamilyByte(family) }),
             (type, payload) =>
             {
-                if (type != RTM_NEWROUTE)
+                if (type != RTM_NEWROUTE || !RtnetlinkDecoder.IsIpRoute(payload))
                 {
-                    return;
+                    return; // e.g. multicast routing entries (RTNL_FAMILY_IPMR)
                 }
 
                 var route = RtnetlinkDecoder.DecodeRoute(payload);
@@ -67,7 +67,7 @@ public sealed partial class Rtnetlink
             {
                 rtm_family = FamilyByte(route.Destination.Family),
                 rtm_dst_len = (byte)route.Destination.PrefixLength,
-                rtm_table = route.Table < 256 ? (byte)route.Table : (byte)0,
+                rtm_table = route.EffectiveTable < 256 ? (byte)route.EffectiveTable : (byte)0,
                 // iproute2 (ip/iproute.c) leaves protocol, scope and type as wildcards on delete.
                 rtm_protocol = delete ? (byte)0 : route.Protocol,
                 rtm_scope = delete && route.Scope is null ? (byte)Scope.Nowhere : (byte)route.EffectiveScope,
@@ -79,9 +79,9 @@ public sealed partial class Rtnetlink
                 w.PutAddress(RTA_DST, network.Address);
             }
 
-            if (route.Table >= 256)
+            if (route.EffectiveTable >= 256)
             {
-                w.PutU32(RTA_TABLE, route.Table);
+                w.PutU32(RTA_TABLE, route.EffectiveTable);
             }
 
             if (route.Gateway is { } via)
@@ -130,9 +130,9 @@ public sealed partial class Rtnetlink
             text.Append($" dev {index}");
         }
 
-        if (route.Table != Route.MainTable)
+        if (route.Table is { } table && table != Route.MainTable)
         {
-            text.Append($" table {route.Table}");
+            text.Append($" table {table}");
         }
 
         if (route.Protocol != 3)

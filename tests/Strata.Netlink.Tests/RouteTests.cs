@@ -22,7 +22,7 @@ public sealed class RouteTests
         ("blackhole 10.15.0.0/16", new(P("10.15.0.0/16")) { Type = RouteType.Blackhole }),
         ("unreachable 10.16.0.0/16 table 1000", new(P("10.16.0.0/16")) { Type = RouteType.Unreachable, Table = 1000 }),
         ("prohibit 10.18.0.0/16 table 100", new(P("10.18.0.0/16")) { Type = RouteType.Prohibit, Table = 100 }),
-        ("local 10.17.0.1 dev flannel.1 table local", new(P("10.17.0.1/32")) { Type = RouteType.Local, Device = "flannel.1", Table = Route.LocalTable }),
+        ("local 10.17.0.1 dev flannel.1", new(P("10.17.0.1/32")) { Type = RouteType.Local, Device = "flannel.1" }),
         ("default via 10.1.0.254", new(P("0.0.0.0/0")) { Gateway = A("10.1.0.254") }),
         ("default via 10.1.0.253 dev flannel.1 table 1000", new(P("0.0.0.0/0")) { Gateway = A("10.1.0.253"), Device = "flannel.1", Table = 1000 }),
         ("-6 2001:db8:5::/64 via 2001:db8::fe dev flannel.1 metric 7", new(P("2001:db8:5::/64")) { Gateway = A("2001:db8::fe"), Device = "flannel.1", Metric = 7 }),
@@ -190,7 +190,7 @@ public sealed class RouteTests
         foreach (var (ip, route) in Cases)
         {
             ns.Netlink.DeleteRoute(route);
-            Assert.DoesNotContain(IpRoutes(ns.Name, ip.StartsWith("-6") ? "-6" : "-4", route.Table, route.Destination.ToString()),
+            Assert.DoesNotContain(IpRoutes(ns.Name, ip.StartsWith("-6") ? "-6" : "-4", route.EffectiveTable, route.Destination.ToString()),
                 r => r.StartsWith(route.Type.ToString().ToLowerInvariant() + " "));
         }
 
@@ -397,7 +397,7 @@ public sealed class RouteTests
     }
 
     private static string Describe(Route r) =>
-        Describe(r.Type.ToString().ToLowerInvariant(), r.Destination.ToString(), r.Table, r.Protocol, AddressTests.ScopeName(r.Scope ?? r.EffectiveScope),
+        Describe(r.Type.ToString().ToLowerInvariant(), r.Destination.ToString(), r.EffectiveTable, r.Protocol, AddressTests.ScopeName(r.Scope ?? r.EffectiveScope),
             r.Gateway?.ToString(), r.Device, r.Metric, r.PreferredSource?.ToString(), r.OnLink);
 
     private static string Describe(string type, string dst, uint table, int protocol, string scope, string? gateway, string? dev, uint? metric, string? src, bool onlink) =>

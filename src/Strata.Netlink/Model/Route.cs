@@ -42,10 +42,14 @@ public sealed record Route(IpPrefix Destination)
 
     public IPAddress? PreferredSource { get; init; }
 
-    public uint Table { get; init; } = MainTable;
+    /// <summary>When null, chosen as iproute2 does: local for local, broadcast and anycast routes, otherwise main. Dumps always fill it in.</summary>
+    public uint? Table { get; init; }
 
     /// <summary>RTNH_F_ONLINK: the gateway is on the link even if no address says so (flannel's vxlan routes).</summary>
     public bool OnLink { get; init; }
+
+    /// <summary>The table iproute2 would choose (ip/iproute.c, iproute_modify).</summary>
+    public uint EffectiveTable => Table ?? (Type is RouteType.Local or RouteType.Broadcast or RouteType.Anycast ? LocalTable : MainTable);
 
     /// <summary>The scope iproute2 would choose (ip/iproute.c, iproute_modify).</summary>
     public Scope EffectiveScope => Scope ?? Type switch

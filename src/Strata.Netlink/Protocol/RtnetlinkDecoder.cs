@@ -154,6 +154,9 @@ internal static class RtnetlinkDecoder
         };
     }
 
+    public static bool IsIpRoute(ReadOnlySpan<byte> routePayload) =>
+        MemoryMarshal.Read<Interop.rtmsg>(routePayload).rtm_family is Interop.Libc.AF_INET or Interop.Libc.AF_INET6;
+
     public static bool IsBridgeFamily(ReadOnlySpan<byte> neighbourPayload) =>
         MemoryMarshal.Read<Interop.ndmsg>(neighbourPayload).ndm_family == Interop.Libc.AF_BRIDGE;
 
