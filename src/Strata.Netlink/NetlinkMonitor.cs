@@ -145,7 +145,19 @@ public sealed class NetlinkMonitor : IDisposable
 
             foreach (var message in new NetlinkMessageEnumerator(buffer.AsSpan(0, (int)received)))
             {
-                if (Decode(message.Header.nlmsg_type, message.Payload) is { } e)
+                NetlinkEvent? e;
+                try
+                {
+                    e = Decode(message.Header.nlmsg_type, message.Payload);
+                }
+                catch (ArgumentException)
+                {
+                    // A payload shorter than its fixed header: an exception here would end the
+                    // process (it is a dedicated thread), so report it as lost events instead.
+                    e = new OverrunEvent();
+                }
+
+                if (e is not null)
                 {
                     _events.Writer.TryWrite(e);
                 }
