@@ -23,11 +23,16 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "deps: all Debian packages present"; fi
 
-# A framework-dependent single file: out/strata.
+# The CLI as a framework-dependent single file, out/strata; the CNI plugins as one NativeAOT
+# executable, out/cni/strata-cni, linked under each plugin's name (out/cni/bridge, ...).
 build:
 	$(DOTNET) publish src/Strata.Cli/Strata.Cli.csproj -c $(CONFIGURATION) -o $(OUT) --nologo -v quiet \
 	  -p:PublishSingleFile=true --self-contained false -p:DebugType=embedded
 	@echo "build: $(OUT)/strata"
+	$(DOTNET) publish src/Strata.Cni.Plugins/Strata.Cni.Plugins.csproj -c $(CONFIGURATION) -o $(OUT)/cni --nologo -v quiet
+	rm -f $(OUT)/cni/*.dbg $(OUT)/cni/*.pdb
+	cd $(OUT)/cni && for plugin in $$(./strata-cni --list); do ln -sfn strata-cni $$plugin; done
+	@echo "build: $(OUT)/cni/{$$(cd $(OUT)/cni && ./strata-cni --list | paste -sd,)}"
 
 install: build
 	ln -sf $(CURDIR)/$(OUT)/strata $(PREFIX)/bin/strata
