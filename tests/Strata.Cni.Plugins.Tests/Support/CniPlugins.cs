@@ -28,7 +28,7 @@ public sealed class CniPlugins
     public string Directory { get; }
 
     public PluginRun Run(string plugin, string command, string config, string containerId = "", string netns = "", string ifName = "eth0",
-        string cniArgs = "", IReadOnlyDictionary<string, string>? extraEnvironment = null)
+        string cniArgs = "", IReadOnlyDictionary<string, string>? extraEnvironment = null, string? hostNetns = null)
     {
         string path = System.IO.Path.Combine(Directory, plugin);
         if (!File.Exists(path))
@@ -38,13 +38,22 @@ public sealed class CniPlugins
                 : $"{path} is missing: install Debian's containernetworking-plugins ('make deps')");
         }
 
-        var start = new ProcessStartInfo(path)
+        // hostNetns: run the plugin inside that namespace, as it would run on a lab node.
+        var start = new ProcessStartInfo(hostNetns is null ? path : "ip")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (hostNetns is not null)
+        {
+            start.ArgumentList.Add("netns");
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add(hostNetns);
+            start.ArgumentList.Add(path);
+        }
+
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         start.Environment["CNI_COMMAND"] = command;
