@@ -9,6 +9,7 @@ public static class Program
     internal static readonly IReadOnlyDictionary<string, Func<IPlugin>> Plugins = new Dictionary<string, Func<IPlugin>>
     {
         ["loopback"] = () => new Loopback(),
+        ["portmap"] = () => new Portmap(),
     };
 
     public static int Main(string[] args)
