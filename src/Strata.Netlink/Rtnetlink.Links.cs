@@ -166,6 +166,32 @@ public sealed partial class Rtnetlink
         });
     }
 
+    /// <summary><c>ip link set NAME promisc on|off</c>.</summary>
+    public void SetPromiscuous(string name, bool on)
+    {
+        string operation = $"link set {name} promisc {(on ? "on" : "off")}";
+        int index = ResolveIndex(operation, name);
+        ModifyLink(operation, index, (ref NetlinkWriter w) =>
+            w.WriteStruct(new Interop.ifinfomsg { ifi_index = index, ifi_flags = on ? IFF_PROMISC : 0, ifi_change = IFF_PROMISC }));
+    }
+
+    /// <summary>
+    /// <c>bridge link set dev NAME hairpin on|off</c>: lets a bridge port send frames back out of the
+    /// port they came in on (RTM_SETLINK, AF_BRIDGE, IFLA_PROTINFO/IFLA_BRPORT_MODE).
+    /// </summary>
+    public void SetHairpin(string name, bool on)
+    {
+        string operation = $"link set dev {name} hairpin {(on ? "on" : "off")}";
+        int index = ResolveIndex(operation, name);
+        Execute(operation, RTM_SETLINK, 0, (ref NetlinkWriter w) =>
+        {
+            w.WriteStruct(new Interop.ifinfomsg { ifi_family = Interop.Libc.AF_BRIDGE, ifi_index = index });
+            int protinfo = w.BeginNested(IFLA_PROTINFO);
+            w.PutU8(IFLA_BRPORT_MODE, on ? (byte)1 : (byte)0);
+            w.EndNested(protinfo);
+        });
+    }
+
     /// <summary><c>ip link set NAME master BRIDGE</c>.</summary>
     public void SetMaster(string name, string master)
     {

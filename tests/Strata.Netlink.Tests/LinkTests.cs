@@ -201,6 +201,28 @@ public sealed class LinkTests
         Assert.NotNull(a.Netlink.FindLink("br0"));
     }
 
+    [RootFact]
+    public void Hairpin_and_promiscuous_mode_match_ip()
+    {
+        using var ns = ScratchNamespace.Create();
+        var nl = ns.Netlink;
+        nl.AddLink(new BridgeSpec("cni0"));
+        nl.AddLink(new VethSpec("veth1", "veth2") { Master = "cni0" });
+
+        nl.SetHairpin("veth1", on: true);
+        nl.SetPromiscuous("cni0", on: true);
+        Assert.True(IpLink(ns.Name, "veth1").GetProperty("linkinfo").GetProperty("info_slave_data").GetProperty("hairpin").GetBoolean());
+        Assert.Contains("PROMISC", IpLink(ns.Name, "cni0").GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
+
+        nl.SetHairpin("veth1", on: false);
+        nl.SetPromiscuous("cni0", on: false);
+        Assert.False(IpLink(ns.Name, "veth1").GetProperty("linkinfo").GetProperty("info_slave_data").GetProperty("hairpin").GetBoolean());
+        Assert.DoesNotContain("PROMISC", IpLink(ns.Name, "cni0").GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
+
+        var error = Assert.Throws<NetlinkException>(() => nl.SetHairpin("veth2", on: true)); // not a bridge port
+        Assert.StartsWith($"link set dev veth2 hairpin on (netns {ns.Name}):", error.Message);
+    }
+
     internal static JsonElement IpLink(string ns, string name) => Tool.IpJson(ns, "link", "show", "dev", name)[0];
 
     private static string OperStateName(OperState state) => state switch

@@ -44,6 +44,7 @@ internal static partial class Interop
         internal const ushort RTM_NEWLINK = 16;
         internal const ushort RTM_DELLINK = 17;
         internal const ushort RTM_GETLINK = 18;
+        internal const ushort RTM_SETLINK = 19;
         internal const ushort RTM_NEWADDR = 20;
         internal const ushort RTM_DELADDR = 21;
         internal const ushort RTM_GETADDR = 22;
@@ -119,7 +120,7 @@ internal static partial class Interop
         internal const ushort IFLA_VXLAN_GROUP6 = 16;
         internal const ushort IFLA_VXLAN_LOCAL6 = 17;
 
-        internal const ushort IFLA_BRPORT_HAIRPIN_MODE = 4; // linux/if_link.h, enum IFLA_BRPORT_*
+        internal const ushort IFLA_BRPORT_MODE = 4; // linux/if_link.h: a bridge port's hairpin mode
         internal const ushort IFLA_PROTINFO = 12;
 
         // linux/if.h
