@@ -8,6 +8,7 @@ public static class Program
     /// <summary>Every plugin this executable provides, by the name it is installed under.</summary>
     internal static readonly IReadOnlyDictionary<string, Func<IPlugin>> Plugins = new Dictionary<string, Func<IPlugin>>
     {
+        ["bridge"] = () => new Bridge(),
         ["host-local"] = () => new Ipam.HostLocal(),
         ["loopback"] = () => new Loopback(),
         ["portmap"] = () => new Portmap(),

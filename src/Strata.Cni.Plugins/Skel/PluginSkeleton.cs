@@ -203,8 +203,7 @@ public static partial class PluginSkeleton
 
     private static void Write(TextWriter stdout, JsonNode json)
     {
-        stdout.Write(json.ToJsonString(s_output));
-        stdout.Write('\n');
+        stdout.Write(json.ToJsonString(s_output)); // no trailing newline, as upstream prints it
         stdout.Flush();
     }
 
