@@ -9,6 +9,7 @@ public static class Program
     internal static readonly IReadOnlyDictionary<string, Func<IPlugin>> Plugins = new Dictionary<string, Func<IPlugin>>
     {
         ["bridge"] = () => new Bridge(),
+        ["flannel"] = () => new Flannel(),
         ["host-local"] = () => new Ipam.HostLocal(),
         ["loopback"] = () => new Loopback(),
         ["portmap"] = () => new Portmap(),

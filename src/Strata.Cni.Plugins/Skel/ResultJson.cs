@@ -13,13 +13,30 @@ public static class ResultJson
             output[key] = value?.DeepClone();
         }
 
-        // 0.3.x and 0.4.0 results label each IP with its family ("version": "4" or "6").
-        if (!CniVersion.AtLeast(version, "1.0.0") && output["ips"] is JsonArray ips)
+        // 0.3.x and 0.4.0 results label each IP with its family, first ("version": "4" or "6";
+        // pkg/types/040 IPConfig), and 1.0.0 dropped the field.
+        if (output["ips"] is JsonArray ips)
         {
-            foreach (var ip in ips.OfType<JsonObject>())
+            bool labelled = !CniVersion.AtLeast(version, "1.0.0");
+            for (int i = 0; i < ips.Count; i++)
             {
-                string address = ip["address"]?.GetValue<string>() ?? string.Empty;
-                ip["version"] = address.Contains(':') ? "6" : "4";
+                if (ips[i] is not JsonObject ip)
+                {
+                    continue;
+                }
+
+                var rewritten = new JsonObject();
+                if (labelled)
+                {
+                    rewritten["version"] = (ip["address"]?.GetValue<string>() ?? string.Empty).Contains(':') ? "6" : "4";
+                }
+
+                foreach (var (key, value) in ip.Where(p => p.Key != "version"))
+                {
+                    rewritten[key] = value?.DeepClone();
+                }
+
+                ips[i] = rewritten;
             }
         }
 
