@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(VersionCommand.Build());
         root.Subcommands.Add(NetnsCommand.Build());
         root.Subcommands.Add(LinkCommand.Build());
+        root.Subcommands.Add(CniCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         return root;
