@@ -22,8 +22,9 @@ public sealed class CniPluginException(string plugin, string command, uint code,
 
 /// <summary>
 /// Finds and executes plugin binaries with the spec's environment (containernetworking/cni
-/// pkg/invoke). With <see cref="HostNetns"/> set, plugins run inside that named network namespace
-/// (through <c>ip netns exec</c>), which is how a lab node's plugins run.
+/// pkg/invoke). With <see cref="HostNetns"/> set, plugins run inside that named network namespace,
+/// which is how a lab node's plugins run: the child is forked from a thread switched into it,
+/// and a forked process starts in its parent thread's namespaces.
 /// </summary>
 public sealed class PluginInvoker
 {
@@ -55,21 +56,13 @@ public sealed class PluginInvoker
     public JsonObject? Invoke(string type, string command, JsonObject config, RuntimeConf? runtime)
     {
         string executable = Find(type);
-        var start = new ProcessStartInfo(HostNetns is null ? executable : "ip")
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (HostNetns is not null)
-        {
-            foreach (string arg in new[] { "netns", "exec", HostNetns, executable })
-            {
-                start.ArgumentList.Add(arg);
-            }
-        }
-
         start.Environment["CNI_COMMAND"] = command;
         start.Environment["CNI_CONTAINERID"] = runtime?.ContainerId ?? string.Empty;
         start.Environment["CNI_NETNS"] = runtime?.NetNs ?? string.Empty;
@@ -77,7 +70,7 @@ public sealed class PluginInvoker
         start.Environment["CNI_ARGS"] = runtime?.ArgsText ?? string.Empty;
         start.Environment["CNI_PATH"] = string.Join(':', Path);
 
-        using var process = Process.Start(start) ?? throw new CniPluginException(type, command, 0, $"cannot start {executable}");
+        using var process = Start(start) ?? throw new CniPluginException(type, command, 0, $"cannot start {executable}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -123,6 +116,17 @@ public sealed class PluginInvoker
         }
 
         throw new CniPluginException(type, command, 0, $"exited with status {process.ExitCode}: {Truncate(stderr.Result.Trim())}");
+    }
+
+    private Process? Start(ProcessStartInfo start)
+    {
+        if (HostNetns is null)
+        {
+            return Process.Start(start);
+        }
+
+        using var ns = Strata.Netlink.NetworkNamespace.Open(HostNetns);
+        return ns.Run(() => Process.Start(start));
     }
 
     private static string Truncate(string text) => text.Length <= 500 ? text : text[..500] + "…";
