@@ -26,8 +26,34 @@ internal static class BenchCommand
             return 0;
         }));
         command.Subcommands.Add(netlink);
+
+        var containers = new Option<int>("--containers") { Description = "Containers per run.", DefaultValueFactory = _ => 200 };
+        var parallelism = new Option<int>("--parallelism") { Description = "Concurrent operations in the concurrent runs.", DefaultValueFactory = _ => 20 };
+        var pluginDir = new Option<string>("--plugins") { Description = "Strata's plugin directory.", DefaultValueFactory = _ => DefaultPluginDirectory() };
+        var cni = new Command("cni", "Container churn through bridge + host-local + portmap: Strata's plugins vs Debian's reference plugins.")
+        {
+            json, output, containers, parallelism, pluginDir,
+        };
+        cni.SetAction(result => CommandErrors.Run(() =>
+        {
+            RequireRoot("bench cni");
+            var benchmark = new CniBenchmark(result.GetValue(pluginDir)!, result.GetValue(containers), result.GetValue(parallelism));
+            var report = Progress.Run("bench cni", benchmark.Run);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        }));
+        command.Subcommands.Add(cni);
         return command;
     }
+
+    /// <summary>out/cni next to the strata executable (make build puts both there).</summary>
+    private static string DefaultPluginDirectory() =>
+        Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? ".", "cni");
 
     internal static void RequireRoot(string command)
     {

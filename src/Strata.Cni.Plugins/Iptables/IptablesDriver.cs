@@ -88,11 +88,16 @@ public sealed class IptablesDriver(bool ipv6)
         return code == 0 ? stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
     }
 
+    /// <summary>Creates the chain unless it exists; another plugin process creating it first is fine (utils.EnsureChain).</summary>
     private void EnsureChain(string table, string chain)
     {
         if (!ChainExists(table, chain))
         {
-            Run(["-t", table, "-N", chain]);
+            var (code, _, stderr) = Execute(["-t", table, "-N", chain]);
+            if (code != 0 && !stderr.Contains("Chain already exists", StringComparison.Ordinal))
+            {
+                throw new CniException(CniErrorCode.Internal, $"running [{Command} -w -t {table} -N {chain}]: exit status {code}: {stderr.Trim()}");
+            }
         }
     }
 
