@@ -65,7 +65,15 @@ public sealed class ResultCache(string directory)
             : throw new CniConfigException($"{path}: read cached network \"{network}\" config has wrong kind");
     }
 
-    public void Delete(string network, RuntimeConf runtime) => File.Delete(PathFor(network, runtime));
+    /// <summary>Removes the entry; one that was never written (an ADD that failed) is not an error.</summary>
+    public void Delete(string network, RuntimeConf runtime)
+    {
+        string path = PathFor(network, runtime);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
 
     /// <summary>Every cached attachment (network, containerID, ifname, netns), for GC.</summary>
     public IEnumerable<(string Network, RuntimeConf Runtime)> Attachments()

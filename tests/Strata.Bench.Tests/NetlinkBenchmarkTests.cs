@@ -66,3 +66,32 @@ public sealed class NetlinkBenchmarkTests
         Assert.Equal(2.5, BenchmarkReport.Median([4.0, 1.0, 2.0, 3.0]));
     }
 }
+
+public sealed class CniBenchmarkTests
+{
+    [RootFact]
+    public void A_small_churn_measures_every_plugin_set_and_leaks_nothing()
+    {
+        string plugins = Repository.Plugins;
+        var report = new CniBenchmark(plugins, containers: 3, parallelism: 2).Run();
+
+        Assert.Equal(
+            ["reference/sequential", "strata/sequential", "strata+flannel/sequential", "reference/concurrent", "strata/concurrent", "strata+flannel/concurrent"],
+            report.Runs.Select(r => $"{r.Plugins}/{r.Mode}"));
+        Assert.All(report.Runs, r => Assert.Empty(r.Leaks));
+        Assert.All(report.Runs, r => Assert.True(r.Add.P50 > 0 && r.Del.P50 > 0 && r.Add.P99 >= r.Add.P50));
+        Assert.True(report.Ratio > 0);
+        using var json = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        Assert.Equal(6, json.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.DoesNotContain(NetworkNamespace.List(), name => name.StartsWith("strata-bench-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Percentiles_pick_the_nearest_rank()
+    {
+        var summary = LatencySummary.Of(Enumerable.Range(1, 100).Select(i => (double)i).ToList());
+        Assert.Equal(50, summary.P50);
+        Assert.Equal(99, summary.P99);
+        Assert.Throws<FileNotFoundException>(() => new CniBenchmark("/nonexistent"));
+    }
+}

@@ -155,6 +155,43 @@ public sealed class CliTests
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith("strata-demo-", StringComparison.Ordinal));
     }
 
+    [RootFact]
+    public void Cni_add_check_del_drive_the_plugins_like_cnitool()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"strata-t-{Guid.NewGuid():N}");
+        using var host = new ScratchScene($"strata-t-{Guid.NewGuid().ToString("N")[..8]}");
+        using var container = new ScratchScene($"strata-t-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "net.d"));
+            File.WriteAllText(Path.Combine(root, "net.d", "10-test.conflist"),
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"clinet\",\"plugins\":[{\"type\":\"bridge\",\"isGateway\":true,\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + root + "/ipam\",\"ranges\":[[{\"subnet\":\"10.77.0.0/24\"}]]}}]}");
+            string[] common = ["--container-id", "c1", "--conf-dir", Path.Combine(root, "net.d"), "--bin-dir", Repository.Plugins, "--cache-dir", Path.Combine(root, "cache"), "--host-netns", host.Name];
+
+            var add = Strata.Run(["cni", "add", container.Name, .. common]);
+            Assert.True(add.ExitCode == 0, add.Stderr);
+            Assert.Equal("10.77.0.2/24", JsonDocument.Parse(add.Stdout).RootElement.GetProperty("ips")[0].GetProperty("address").GetString());
+            Assert.True(Tool.Ping(container.Name, "10.77.0.1"));
+            Assert.Equal(0, Strata.Run(["cni", "check", container.Name, .. common]).ExitCode);
+            Assert.Equal(0, Strata.Run(["cni", "del", container.Name, .. common]).ExitCode);
+            Assert.DoesNotContain("eth0", Tool.Check("ip", "-n", container.Name, "link"));
+
+            var badCap = Strata.Run(["cni", "add", container.Name, .. common, "--cap", "portMappings=[{"]);
+            Assert.Equal(1, badCap.ExitCode);
+            Assert.StartsWith("strata: --cap portMappings: invalid JSON", badCap.Stderr);
+
+            var noConf = Strata.Run(["cni", "add", container.Name, "--container-id", "c1", "--conf-dir", Path.Combine(root, "missing")]);
+            Assert.Equal($"strata: {Path.Combine(root, "missing")}: no such directory\n", noConf.Stderr);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
     /// <summary>A namespace with a bridge, a veth pair (one end enslaved, one up) and a vxlan device, made with ip.</summary>
     private static ScratchScene Scene()
     {

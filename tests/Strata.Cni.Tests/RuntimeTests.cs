@@ -20,7 +20,7 @@ public sealed class RuntimeTests : IDisposable
         _dir.Dispose();
     }
 
-    public static TheoryData<string> PluginDirectories => new() { "/usr/lib/cni", StrataPlugins() };
+    public static TheoryData<string> PluginDirectories => new() { "/usr/lib/cni", Repository.Plugins };
 
     private NetworkConfigList List(string version = "1.0.0") => NetworkConfigList.LoadFile(_dir.Write("net.d/10-test.conflist", $$"""
         {"cniVersion":"{{version}}","name":"testnet","plugins":[
@@ -81,7 +81,7 @@ public sealed class RuntimeTests : IDisposable
     [RootFact]
     public void Gc_deletes_the_attachments_that_are_no_longer_valid()
     {
-        var runtime = Runtime(StrataPlugins());
+        var runtime = Runtime(Repository.Plugins);
         var list = List("1.1.0");
         using var second = ScratchNamespace.Create();
         runtime.Add(list, Conf("keep"));
@@ -93,6 +93,39 @@ public sealed class RuntimeTests : IDisposable
         Assert.Equal(["10.88.0.2"], Directory.EnumerateFiles(Path.Combine(_dir.Path, "ipam", "testnet")).Select(Path.GetFileName).Where(f => f!.StartsWith("10.")));
         Assert.Equal(["testnet-keep-eth0"], Directory.EnumerateFiles(Path.Combine(_dir.Path, "cache", "results")).Select(Path.GetFileName));
         runtime.Delete(list, Conf("keep"));
+    }
+
+    /// <summary>The bridge plugin dies (SIGKILL) after it made the veth and IPAM reserved an IP: DEL still removes everything.</summary>
+    [RootFact]
+    public void A_plugin_killed_in_the_middle_of_add_leaves_nothing_del_does_not_remove()
+    {
+        string bin = Path.Combine(_dir.Path, "bin");
+        Directory.CreateDirectory(bin);
+        File.CreateSymbolicLink(Path.Combine(bin, "bridge"), Path.Combine(Repository.Plugins, "strata-cni"));
+        _dir.Write("bin/host-local", $"""
+            #!/bin/sh
+            out=$({Repository.Plugins}/host-local)
+            status=$?
+            [ "$CNI_COMMAND" = ADD ] && kill -9 $PPID
+            printf '%s' "$out"
+            exit $status
+            """);
+        Tool.Check("chmod", "+x", Path.Combine(bin, "host-local"));
+        var list = NetworkConfigList.LoadFile(_dir.Write("net.d/k.conflist", $$"""
+            {"cniVersion":"1.0.0","name":"killnet","plugins":[{"type":"bridge","isGateway":true,
+              "ipam":{"type":"host-local","dataDir":"{{_dir.Path}}/ipam","ranges":[[{"subnet":"10.89.0.0/24"}]]} }]}
+            """));
+        var runtime = new CniRuntime(new PluginInvoker([bin], _host.Name), new ResultCache(Path.Combine(_dir.Path, "cache")));
+
+        var error = Assert.Throws<CniPluginException>(() => runtime.Add(list, Conf()));
+        Assert.Contains("exited with status 137", error.Message);
+        Assert.Contains(_host.Netlink.GetLinks(), l => l.Kind == "veth"); // the half-made state
+        Assert.True(File.Exists(Path.Combine(_dir.Path, "ipam", "killnet", "10.89.0.2")));
+
+        runtime.Delete(list, Conf());
+        Assert.DoesNotContain(_host.Netlink.GetLinks(), l => l.Kind == "veth");
+        Assert.Null(_container.Netlink.FindLink("eth0"));
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "ipam", "killnet", "10.89.0.2")));
     }
 
     [RootFact]
@@ -137,19 +170,6 @@ public sealed class RuntimeTests : IDisposable
     public void Version_reports_what_a_plugin_supports()
     {
         Assert.Contains("1.0.0", Runtime("/usr/lib/cni").Versions("bridge"));
-        Assert.Equal(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"], Runtime(StrataPlugins()).Versions("host-local"));
-    }
-
-    private static string StrataPlugins()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Strata.slnx")))
-            {
-                return Path.Combine(dir.FullName, "out", "cni");
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root");
+        Assert.Equal(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"], Runtime(Repository.Plugins).Versions("host-local"));
     }
 }

@@ -21,7 +21,7 @@ public sealed class CniPlugins
 {
     public static readonly CniPlugins Reference = new("/usr/lib/cni");
 
-    public static readonly CniPlugins Strata = new(Path.Combine(RepositoryRoot(), "out", "cni"));
+    public static readonly CniPlugins Strata = new(Repository.Plugins);
 
     private CniPlugins(string directory) => Directory = directory;
 
@@ -82,17 +82,4 @@ public sealed class CniPlugins
     }
 
     public override string ToString() => Directory;
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Strata.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (Strata.slnx) above " + AppContext.BaseDirectory);
-    }
 }
