@@ -76,6 +76,42 @@ public sealed partial class BridgeTests : IDisposable
         Assert.Equal(0, ours.Run("DEL", Config(ours.Name), container: null).ExitCode);
     }
 
+    [RootTheory]
+    [InlineData("\"isDefaultGateway\":true,\"promiscMode\":true", "")]
+    [InlineData("\"isGateway\":true,\"forceAddress\":true", "10.22.9.9/16")]
+    [InlineData("\"isGateway\":true", "10.22.9.9/16")]
+    [InlineData("\"hairpinMode\":false", "")]
+    public void Other_options_match_the_reference(string options, string existingBridgeAddress)
+    {
+        using var ours = Make(CniPlugins.Strata, "ours");
+        using var reference = Make(CniPlugins.Reference, "reference");
+        if (existingBridgeAddress.Length > 0)
+        {
+            foreach (var side in new[] { ours, reference })
+            {
+                side.Host.Netlink.AddLink(new BridgeSpec("cni0"));
+                side.Host.Netlink.AddAddress("cni0", IpPrefix.Parse(existingBridgeAddress));
+            }
+        }
+
+        var expected = reference.Run("ADD", Config(reference.Name, options));
+        var actual = ours.Run("ADD", Config(ours.Name, options));
+        Assert.Equal(expected.ExitCode, actual.ExitCode);
+        if (expected.ExitCode != 0)
+        {
+            // Without forceAddress a different gateway address on the bridge is refused, and the veth is removed.
+            Assert.Equal(expected.Json["msg"]!.GetValue<string>(), actual.Json["msg"]!.GetValue<string>());
+            Assert.DoesNotContain(ours.Host.Netlink.GetLinks(), l => l.Kind == "veth");
+            return;
+        }
+
+        Assert.Equal(Normalise(expected.Stdout, reference), Normalise(actual.Stdout, ours));
+        Assert.Equal(Tool.Check("ip", "-n", reference.Container.Name, "route"), Tool.Check("ip", "-n", ours.Container.Name, "route"));
+        Assert.Equal(Addresses(reference.Host.Name, "cni0"), Addresses(ours.Host.Name, "cni0"));
+        Assert.Equal(Bridge(reference.Host.Name), Bridge(ours.Host.Name));
+        Assert.Equal(Nat(reference.Host.Name), Nat(ours.Host.Name));
+    }
+
     [RootFact]
     public void Two_containers_on_the_bridge_reach_each_other_and_the_gateway()
     {
