@@ -49,6 +49,7 @@ test: deps build
 bench: build
 	mkdir -p bench-results
 	$(OUT)/strata bench netlink --out bench-results/netlink.json
+	$(OUT)/strata bench cni --out bench-results/cni.json
 
 clean:
 	rm -rf $(OUT) $(RESULTS) bench-results

@@ -140,14 +140,16 @@ public sealed class CliTests
     [RootFact]
     public void Demo_pings_across_every_scene_and_cleans_up()
     {
-        var (code, stdout, stderr) = Strata.Run("demo");
+        var (code, stdout, stderr) = Strata.Run("demo", "--plugins", Repository.Plugins);
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("demo: every ping crossed the kernel objects Strata built.", stdout);
-        Assert.Equal(5, Regex.Count(stdout, @"1 packets transmitted, 1 received"));
+        Assert.Equal(6, Regex.Count(stdout, @"1 packets transmitted, 1 received"));
+        Assert.Contains("pod1 got 10.233.64.2/24 (gateway 10.233.64.1)", stdout);
+        Assert.False(Directory.Exists("/tmp/strata-demo-cni"));
         Assert.Contains("vxlan id 1 local 172.19.0.8 dev eth0 dstport 8472 nolearning", stdout);
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith("strata-demo-", StringComparison.Ordinal));
 
-        var kept = Strata.Run("demo", "--keep");
+        var kept = Strata.Run("demo", "--keep", "--plugins", Repository.Plugins);
         Assert.Equal(0, kept.ExitCode);
         Assert.Contains("strata-demo-node1", Tool.Check("ip", "netns", "list"));
         Assert.Contains("10.233.65.0/24 via 10.233.65.0 dev flannel.1 onlink", Tool.Check("ip", "-n", "strata-demo-node1", "route"));

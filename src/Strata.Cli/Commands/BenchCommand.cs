@@ -52,7 +52,7 @@ internal static class BenchCommand
     }
 
     /// <summary>out/cni next to the strata executable (make build puts both there).</summary>
-    private static string DefaultPluginDirectory() =>
+    internal static string DefaultPluginDirectory() =>
         Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? ".", "cni");
 
     internal static void RequireRoot(string command)

@@ -18,9 +18,13 @@ internal static class SeedScenes
         "strata-demo-test1", "strata-demo-test2",
         "strata-demo-host", "strata-demo-c1", "strata-demo-c2",
         "strata-demo-underlay", "strata-demo-node1", "strata-demo-node2",
+        "strata-demo-cninode", "strata-demo-pod",
     ];
 
-    public static int Run(TextWriter output, bool keep)
+    /// <summary>Scene 4's files (conf dir, subnet.env, IPAM and cache dirs): never the host's /etc/cni or /var/lib/cni.</summary>
+    private static readonly string s_cniDirectory = Path.Combine(Path.GetTempPath(), "strata-demo-cni");
+
+    public static int Run(TextWriter output, bool keep, string plugins)
     {
         Down(TextWriter.Null);
         var opened = new List<NetworkNamespace>();
@@ -35,7 +39,7 @@ internal static class SeedScenes
         bool ok;
         try
         {
-            ok = VethPair(output, Create) & Bridge(output, Create) & Vxlan(output, Create);
+            ok = VethPair(output, Create) & Bridge(output, Create) & Vxlan(output, Create) & Cni(output, Create, plugins);
         }
         finally
         {
@@ -58,7 +62,7 @@ internal static class SeedScenes
             output.WriteLine("Remove them with: sudo strata demo --down");
         }
 
-        output.WriteLine("The multi-node lab ('strata up') is not built yet; this demo shows the netlink layer it will stand on.");
+        output.WriteLine("The multi-node lab ('strata up') is not built yet; this demo shows the netlink and CNI layers it will stand on.");
         return ok ? 0 : 1;
     }
 
@@ -70,7 +74,74 @@ internal static class SeedScenes
             NetworkNamespace.Delete(name);
         }
 
+        if (Directory.Exists(s_cniDirectory))
+        {
+            Directory.Delete(s_cniDirectory, recursive: true);
+        }
+
         return 0;
+    }
+
+    /// <summary>
+    /// Seed: the 10-flannel.conflist, run by Strata's CNI runtime with Strata's plugins: flannel reads
+    /// subnet.env and delegates to bridge (cni0) and host-local; a pod namespace gets eth0.
+    /// </summary>
+    private static bool Cni(TextWriter output, Func<string, NetworkNamespace> create, string plugins)
+    {
+        Heading(output, "4. a pod through CNI: the seed's 10-flannel.conflist (flannel -> bridge -> host-local)");
+        if (!File.Exists(Path.Combine(plugins, "flannel")))
+        {
+            output.WriteLine($"(skipped: {plugins}/flannel is missing; run 'make build')");
+            return false;
+        }
+
+        var node = create("strata-demo-cninode");
+        var pod = create("strata-demo-pod");
+        Directory.CreateDirectory(Path.Combine(s_cniDirectory, "net.d"));
+        string subnetEnv = Path.Combine(s_cniDirectory, "subnet.env");
+        File.WriteAllText(subnetEnv, "FLANNEL_NETWORK=10.233.64.0/18\nFLANNEL_SUBNET=10.233.64.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+        string conflist = Path.Combine(s_cniDirectory, "net.d", "10-flannel.conflist");
+        File.WriteAllText(conflist, $$"""
+            {
+              "cniVersion": "0.3.1",
+              "name": "container-cni-list",
+              "plugins": [
+                {
+                  "type": "flannel",
+                  "subnetFile": "{{subnetEnv}}",
+                  "dataDir": "{{s_cniDirectory}}/flannel",
+                  "ipam": { "dataDir": "{{s_cniDirectory}}/networks" },
+                  "delegate": { "isDefaultGateway": true, "hairpinMode": true, "ipMasq": true }
+                }
+              ]
+            }
+            """);
+        output.WriteLine($"$ cat {subnetEnv}");
+        output.Write(File.ReadAllText(subnetEnv));
+        output.WriteLine($"$ strata cni add strata-demo-pod --container-id pod1 --conf-dir {Path.GetDirectoryName(conflist)} --bin-dir {plugins} --host-netns {node.Name}");
+        var runtime = new Strata.Cni.CniRuntime(new Strata.Cni.PluginInvoker([plugins], node.Name), new Strata.Cni.ResultCache(Path.Combine(s_cniDirectory, "cache")));
+        var list = Strata.Cni.NetworkConfigList.LoadFile(conflist);
+        var conf = new Strata.Cni.RuntimeConf { ContainerId = "pod1", NetNs = Path.Combine(NetworkNamespace.RunDirectory, pod.Name) };
+        var result = runtime.Add(list, conf);
+        output.WriteLine($"pod1 got {result?["ips"]?[0]?["address"]} (gateway {result?["ips"]?[0]?["gateway"]})");
+        using (var nl = Rtnetlink.Open(node))
+        {
+            Show(output, node, nl);
+        }
+
+        output.WriteLine($"$ ip -n {pod.Name} route");
+        using (var podNl = Rtnetlink.Open(pod))
+        {
+            foreach (var route in podNl.GetRoutes())
+            {
+                output.WriteLine(route.Destination.PrefixLength == 0 ? $"default via {route.Gateway} dev {route.Device}" : $"{route.Destination}{(route.Gateway is null ? string.Empty : $" via {route.Gateway}")} dev {route.Device}");
+            }
+        }
+
+        bool ok = Ping(output, pod.Name, "10.233.64.1");
+        output.WriteLine("$ strata cni del strata-demo-pod --container-id pod1 ...");
+        runtime.Delete(list, conf);
+        return ok;
     }
 
     /// <summary>Seed: "ip link add veth-test1 type veth peer name veth-test2", each end in its own namespace.</summary>
