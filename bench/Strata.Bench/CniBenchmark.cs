@@ -35,7 +35,7 @@ public sealed record CniBenchmarkReport(int Containers, int Parallelism, IReadOn
     {
         var text = new StringBuilder();
         text.AppendLine("benchmark: cni");
-        text.AppendLine($"workload:  {Containers} containers ADD then DEL through bridge + host-local + portmap (flannel's delegate, expanded), sequential and {Parallelism}-way concurrent");
+        text.AppendLine($"workload:  {Containers} containers ADD then DEL through bridge + host-local + portmap (flannel's delegate, expanded), sequential (sides interleaved per container) and {Parallelism}-way concurrent");
         text.AppendLine("reference: Debian containernetworking-plugins (/usr/lib/cni), driven by the same Strata runtime");
         text.AppendLine();
         text.AppendLine($"{"plugins",-16} {"mode",-11} {"ADD p50",9} {"ADD p99",9} {"DEL p50",9} {"DEL p99",9} {"wall",8}  leaks");
@@ -131,56 +131,134 @@ public sealed class CniBenchmark
 
     public CniBenchmarkReport Run(IProgress<string>? progress = null)
     {
+        var sides = new[] { ("reference", ReferencePlugins, false), ("strata", StrataPlugins, false), ("strata+flannel", StrataPlugins, true) };
         var runs = new List<CniRun>();
         foreach (string mode in new[] { "sequential", "concurrent" })
         {
-            foreach (var (label, plugins, flannel) in new[] { ("reference", ReferencePlugins, false), ("strata", StrataPlugins, false), ("strata+flannel", StrataPlugins, true) })
+            var scenes = new List<Scene>();
+            try
             {
-                progress?.Report($"{label}, {mode}: {Containers} containers");
-                runs.Add(Measure(label, plugins, flannel, mode == "concurrent" ? Parallelism : 1, mode));
+                foreach (var (label, plugins, flannel) in sides)
+                {
+                    progress?.Report($"{mode}: creating {Containers} container namespaces for {label}");
+                    scenes.Add(Scene.Create(label, plugins, flannel, Containers));
+                }
+
+                progress?.Report($"{mode}: churning {Containers} containers through {sides.Length} plugin sets");
+                runs.AddRange(mode == "sequential" ? Interleaved(scenes) : scenes.Select(Concurrent).ToList());
+            }
+            finally
+            {
+                scenes.ForEach(scene => scene.Dispose());
             }
         }
 
         return new CniBenchmarkReport(Containers, Parallelism, runs);
     }
 
-    private CniRun Measure(string label, string plugins, bool flannel, int parallelism, string mode)
+    /// <summary>
+    /// One container at a time, the plugin sets taking turns on each container, so that drift on a
+    /// shared machine (and the slowly growing rule sets) weigh on every side alike.
+    /// </summary>
+    private List<CniRun> Interleaved(List<Scene> scenes)
     {
-        string id = Guid.NewGuid().ToString("N")[..8];
-        string scratch = Path.Combine(Path.GetTempPath(), $"strata-bench-{id}");
-        string hostName = $"strata-bench-{id}";
-        var containers = Enumerable.Range(0, Containers).Select(i => $"strata-bench-{id}-{i}").ToList();
-        var created = new List<string>();
-        try
+        var add = scenes.Select(_ => new double[Containers]).ToArray();
+        var del = scenes.Select(_ => new double[Containers]).ToArray();
+        var wall = new double[scenes.Count];
+        for (int i = 0; i < Containers; i++)
         {
-            Directory.CreateDirectory(scratch);
-            foreach (string name in containers.Prepend(hostName))
+            for (int s = 0; s < scenes.Count; s++)
             {
-                NetworkNamespace.Create(name).Dispose();
-                created.Add(name);
+                int side = (s + i) % scenes.Count;
+                add[side][i] = Time(() => scenes[side].Add(i));
+                wall[side] += add[side][i] / 1000;
             }
-
-            var list = NetworkConfigList.Parse(Encoding.UTF8.GetBytes(Conflist(scratch, flannel)), "bench", isList: true);
-            var runtime = new CniRuntime(new PluginInvoker([plugins], hostName), new ResultCache(Path.Combine(scratch, "cache")));
-            var add = new double[Containers];
-            var del = new double[Containers];
-            var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
-            var wall = Stopwatch.StartNew();
-            Parallel.For(0, Containers, options, i => add[i] = Time(() => runtime.Add(list, Conf(containers[i], i))));
-            Parallel.For(0, Containers, options, i => del[i] = Time(() => runtime.Delete(list, Conf(containers[i], i))));
-            double wallSeconds = wall.Elapsed.TotalSeconds;
-            return new CniRun(label, mode, LatencySummary.Of(add), LatencySummary.Of(del), wallSeconds, Leaks(hostName, containers, scratch));
         }
-        finally
+
+        for (int i = 0; i < Containers; i++)
         {
-            foreach (string name in created)
+            for (int s = 0; s < scenes.Count; s++)
+            {
+                int side = (s + i) % scenes.Count;
+                del[side][i] = Time(() => scenes[side].Delete(i));
+                wall[side] += del[side][i] / 1000;
+            }
+        }
+
+        return scenes.Select((scene, s) => new CniRun(scene.Label, "sequential", LatencySummary.Of(add[s]), LatencySummary.Of(del[s]), wall[s], scene.Leaks())).ToList();
+    }
+
+    private CniRun Concurrent(Scene scene)
+    {
+        var add = new double[Containers];
+        var del = new double[Containers];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism };
+        var wall = Stopwatch.StartNew();
+        Parallel.For(0, Containers, options, i => add[i] = Time(() => scene.Add(i)));
+        Parallel.For(0, Containers, options, i => del[i] = Time(() => scene.Delete(i)));
+        return new CniRun(scene.Label, "concurrent", LatencySummary.Of(add), LatencySummary.Of(del), wall.Elapsed.TotalSeconds, scene.Leaks());
+    }
+
+    /// <summary>One plugin set's world: a host namespace, the container namespaces, the runtime and its files.</summary>
+    private sealed class Scene : IDisposable
+    {
+        private readonly List<string> _created = [];
+        private readonly string _scratch;
+        private readonly string _host;
+        private readonly List<string> _containers;
+        private CniRuntime? _runtime;
+        private NetworkConfigList? _list;
+
+        private Scene(string label, int containers)
+        {
+            Label = label;
+            string id = Guid.NewGuid().ToString("N")[..8];
+            _scratch = Path.Combine(Path.GetTempPath(), $"strata-bench-{id}");
+            _host = $"strata-bench-{id}";
+            _containers = Enumerable.Range(0, containers).Select(i => $"strata-bench-{id}-{i}").ToList();
+        }
+
+        public string Label { get; }
+
+        public static Scene Create(string label, string plugins, bool flannel, int containers)
+        {
+            var scene = new Scene(label, containers);
+            try
+            {
+                Directory.CreateDirectory(scene._scratch);
+                foreach (string name in scene._containers.Prepend(scene._host))
+                {
+                    NetworkNamespace.Create(name).Dispose();
+                    scene._created.Add(name);
+                }
+
+                scene._list = NetworkConfigList.Parse(Encoding.UTF8.GetBytes(Conflist(scene._scratch, flannel)), "bench", isList: true);
+                scene._runtime = new CniRuntime(new PluginInvoker([plugins], scene._host), new ResultCache(Path.Combine(scene._scratch, "cache")));
+                return scene;
+            }
+            catch
+            {
+                scene.Dispose();
+                throw;
+            }
+        }
+
+        public void Add(int i) => _runtime!.Add(_list!, Conf(_containers[i], i));
+
+        public void Delete(int i) => _runtime!.Delete(_list!, Conf(_containers[i], i));
+
+        public List<string> Leaks() => CniBenchmark.Leaks(_host, _containers, _scratch);
+
+        public void Dispose()
+        {
+            foreach (string name in _created)
             {
                 NetworkNamespace.Delete(name);
             }
 
-            if (Directory.Exists(scratch))
+            if (Directory.Exists(_scratch))
             {
-                Directory.Delete(scratch, recursive: true);
+                Directory.Delete(_scratch, recursive: true);
             }
         }
     }
