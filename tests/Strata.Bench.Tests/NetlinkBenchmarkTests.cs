@@ -2,6 +2,8 @@ using Strata.Netlink;
 
 namespace Strata.Bench.Tests;
 
+/// <summary>The benchmarks' tests share one collection: each checks that no strata-bench-* namespace is left, so they must not overlap.</summary>
+[Collection("benchmarks")]
 public sealed class NetlinkBenchmarkTests
 {
     [Fact]
@@ -67,6 +69,7 @@ public sealed class NetlinkBenchmarkTests
     }
 }
 
+[Collection("benchmarks")]
 public sealed class CniBenchmarkTests
 {
     [RootFact]
