@@ -49,6 +49,10 @@ public readonly record struct IpPrefix
         }
     }
 
+    /// <summary>Whether <paramref name="address"/> lies inside this prefix's network.</summary>
+    public bool Contains(IPAddress address) =>
+        address.AddressFamily == Family && new IpPrefix(address, PrefixLength).Network.Address.Equals(Network.Address);
+
     public static int MaxLength(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? 128 : 32;
 
     public static IpPrefix Parse(string text) =>

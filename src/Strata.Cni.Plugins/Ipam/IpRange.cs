@@ -98,8 +98,7 @@ internal sealed record IpRange(IpPrefix Subnet, IPAddress RangeStart, IPAddress 
 
     public override string ToString() => $"{RangeStart}-{RangeEnd}";
 
-    private bool InSubnet(IPAddress address) =>
-        address.AddressFamily == Family && new IpPrefix(address, Subnet.PrefixLength).Network.Address.Equals(Subnet.Address);
+    private bool InSubnet(IPAddress address) => Subnet.Contains(address);
 
     /// <summary>The last usable address: IPv4 stops before the broadcast address, IPv6 has none.</summary>
     private static IPAddress LastIp(IpPrefix subnet)

@@ -211,7 +211,11 @@ public sealed class Bridge : IPlugin
 
         using var container = PluginNetns.Open(args.Netns);
         using var inside = Rtnetlink.Open(container);
-        var link = inside.FindLink(args.IfName) ?? throw new CniException(CniErrorCode.Internal, $"Error: Container interface {args.IfName} not found");
+        if (inside.FindLink(args.IfName) is null)
+        {
+            throw new CniException(CniErrorCode.Internal, $"Error: Container interface {args.IfName} not found");
+        }
+
         var have = inside.GetAddresses(device: args.IfName).Select(a => a.Prefix.ToString()).ToHashSet();
         foreach (var ip in (prev["ips"] as JsonArray ?? []).OfType<JsonObject>())
         {
@@ -227,7 +231,6 @@ public sealed class Bridge : IPlugin
             DelegatePlugin.Check(ipamType, args.StdinData, args);
         }
 
-        _ = link;
     }
 
     /// <summary>Finds or creates the bridge, then brings it up (ensureBridge).</summary>
@@ -274,7 +277,7 @@ public sealed class Bridge : IPlugin
             ip["interface"] = 2;
             if (ip["gateway"] is null && config.IsGateway)
             {
-                ip["gateway"] = IpMathNext(address.Network.Address).ToString();
+                ip["gateway"] = Ipam.IpMath.Next(address.Network.Address).ToString();
             }
 
             string? gateway = ip["gateway"]?.GetValue<string>();
@@ -351,7 +354,7 @@ public sealed class Bridge : IPlugin
                 return;
             }
 
-            bool conflicts = gateway.IsIPv4 || Contains(existing.Prefix, gateway.Address) || Contains(gateway, existing.Prefix.Address);
+            bool conflicts = gateway.IsIPv4 || existing.Prefix.Contains(gateway.Address) || gateway.Contains(existing.Prefix.Address);
             if (conflicts && existing.Prefix.Address.IsIPv6LinkLocal == false)
             {
                 if (!config.ForceAddress)
@@ -428,19 +431,6 @@ public sealed class Bridge : IPlugin
             // As upstream: these sysctls are best effort (IPv6 may be disabled).
         }
     }
-
-    private static IPAddress IpMathNext(IPAddress address)
-    {
-        byte[] bytes = address.GetAddressBytes();
-        for (int i = bytes.Length - 1; i >= 0 && ++bytes[i] == 0; i--)
-        {
-        }
-
-        return new IPAddress(bytes);
-    }
-
-    private static bool Contains(IpPrefix prefix, IPAddress address) =>
-        address.AddressFamily == prefix.Family && new IpPrefix(address, prefix.PrefixLength).Network == prefix.Network;
 
     /// <summary>Result fields in upstream's order (pkg/types/100: interface, address, gateway).</summary>
     private static JsonObject Reorder(JsonObject ip)
