@@ -475,6 +475,17 @@ public sealed class ProtocolTests
         Assert.Equal(prefix.Network, prefix.Network.Network);
     }
 
+    [Theory]
+    [InlineData("10.233.64.0/18", "10.233.127.255", true)]
+    [InlineData("10.233.64.0/18", "10.233.128.0", false)]
+    [InlineData("10.233.64.7/24", "10.233.64.200", true)]
+    [InlineData("0.0.0.0/0", "192.0.2.1", true)]
+    [InlineData("10.0.0.0/8", "fd00::1", false)]
+    [InlineData("fd00:1::/64", "fd00:1::ffff", true)]
+    [InlineData("fd00:1::/64", "fd00:2::1", false)]
+    public void IpPrefix_contains_the_addresses_of_its_network(string prefix, string address, bool expected) =>
+        Assert.Equal(expected, IpPrefix.Parse(prefix).Contains(System.Net.IPAddress.Parse(address)));
+
     // ---- InterfaceName ----
 
     [Theory]
