@@ -39,20 +39,28 @@ public sealed record PortmapConfig
 
     public bool HasPrevResult { get; init; }
 
-    /// <summary>Upstream wraps every configuration error as "failed to parse config: …" (code 999).</summary>
-    public static PortmapConfig Parse(JsonObject config, string ifName)
+    /// <summary>The protocols iptables' multiport match accepts (the entry rules use it), compared without case as iptables does.</summary>
+    public static readonly IReadOnlyList<string> Protocols = ["tcp", "udp", "sctp", "udplite", "dccp"];
+
+    /// <summary>
+    /// Upstream reports configuration errors as plain errors (code 999): ADD and DEL prefix them with
+    /// "failed to parse config: ", CHECK does not (main.go, cmdAdd/cmdDel/cmdCheck). With
+    /// <paramref name="forDelete"/>, the checks Strata adds to upstream's (protocol, ports above
+    /// 65535) are skipped: DEL after a refused ADD must succeed, or the runtime retries it forever.
+    /// </summary>
+    public static PortmapConfig Parse(JsonObject config, string ifName, string errorPrefix = "failed to parse config: ", bool forDelete = false)
     {
         try
         {
-            return ParseInner(config, ifName);
+            return ParseInner(config, ifName, forDelete);
         }
         catch (CniException ex) when (ex.Code == CniErrorCode.InvalidNetworkConfig)
         {
-            throw new CniException(CniErrorCode.Internal, $"failed to parse config: {ex.Message}");
+            throw new CniException(CniErrorCode.Internal, errorPrefix + ex.Message);
         }
     }
 
-    private static PortmapConfig ParseInner(JsonObject config, string ifName)
+    private static PortmapConfig ParseInner(JsonObject config, string ifName, bool forDelete)
     {
         if (ConfigReader.OptionalString(config, "backend") is { } backend && backend != "iptables")
         {
@@ -79,20 +87,29 @@ public sealed record PortmapConfig
         for (int i = 0; i < (entries?.Count ?? 0); i++)
         {
             string path = $"runtimeConfig.portMappings[{i}]";
-            var entry = entries![i] as JsonObject ?? throw ConfigReader.Invalid(path, string.Empty, "must be an object");
+            var entry = entries![i] as JsonObject ?? throw new CniException(CniErrorCode.InvalidNetworkConfig, $"{path}: must be an object");
             int containerPort = ConfigReader.OptionalInt(entry, "containerPort", path) ?? 0;
             int hostPort = ConfigReader.OptionalInt(entry, "hostPort", path) ?? 0;
-            if (containerPort <= 0)
+            // Upstream checks only "<= 0"; above 65535 it fails later, in iptables, after creating
+            // chains. Checking here too keeps bad input from leaving anything behind.
+            if (containerPort <= 0 || (containerPort > 65535 && !forDelete))
             {
                 throw new CniException(CniErrorCode.InvalidNetworkConfig, $"Invalid container port number: {containerPort}");
             }
 
-            if (hostPort <= 0)
+            if (hostPort <= 0 || (hostPort > 65535 && !forDelete))
             {
                 throw new CniException(CniErrorCode.InvalidNetworkConfig, $"Invalid host port number: {hostPort}");
             }
 
+            // Upstream passes the protocol to iptables unchecked, so a typo fails half-way through
+            // ADD and leaves the shared chains and an empty CNI-DN- chain; refuse it up front.
             string protocol = ConfigReader.OptionalString(entry, "protocol", path) ?? string.Empty;
+            if (!forDelete && !Protocols.Contains(protocol, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ConfigReader.Invalid(path, "protocol", $"unsupported protocol \"{protocol}\" (expected one of {string.Join(", ", Protocols)})");
+            }
+
             string? hostIp = ConfigReader.OptionalString(entry, "hostIP", path);
             if (hostIp is { Length: > 0 } && !IPAddress.TryParse(hostIp, out _))
             {
@@ -102,6 +119,19 @@ public sealed record PortmapConfig
             mappings.Add(new PortMapping(hostPort, containerPort, protocol, hostIp is { Length: > 0 } ? hostIp : null));
         }
 
+        var conditionsV4 = Strings(config, "conditionsV4");
+        var conditionsV6 = Strings(config, "conditionsV6");
+        var nftablesOptions = new[] { ("conditionsV4", conditionsV4), ("conditionsV6", conditionsV6) }
+            .Where(c => c.Item2.Count > 0 && c.Item2[0].Length > 0 && c.Item2[0][0] is not ('-' or '!'))
+            .Select(c => c.Item1)
+            .ToList();
+        if (nftablesOptions.Count > 0)
+        {
+            // An iptables condition starts with "-" or "!"; anything else is nftables syntax (main.go, ensureBackend).
+            throw new CniException(CniErrorCode.InvalidNetworkConfig,
+                $"iptables backend was requested but configuration contains nftables-specific options [{string.Join(' ', nftablesOptions)}]");
+        }
+
         var result = new PortmapConfig
         {
             Name = ConfigReader.RequiredString(config, "name"),
@@ -109,8 +139,8 @@ public sealed record PortmapConfig
             MarkMasqBit = markBit ?? DefaultMarkBit,
             ExternalSetMarkChain = external,
             MasqAll = ConfigReader.OptionalBool(config, "masqAll", false),
-            ConditionsV4 = Strings(config, "conditionsV4"),
-            ConditionsV6 = Strings(config, "conditionsV6"),
+            ConditionsV4 = conditionsV4,
+            ConditionsV6 = conditionsV6,
             PortMappings = mappings,
             HasPrevResult = config["prevResult"] is JsonObject,
         };
