@@ -1,60 +1,63 @@
 using System.Net;
-using Strata.Cni.Plugins.Skel;
-using Strata.Netlink;
 
 namespace Strata.Cni.Plugins.Ipam;
 
 /// <summary>
-/// Picks an address from one range set (backend/allocator/allocator.go): round-robin from the
-/// address after <c>last_reserved_ip</c>, skipping the gateway, wrapping once.
-/// The caller holds the store's lock.
+/// Picks one address from one range set (backend/allocator/allocator.go, IPAllocator.Get): the
+/// requested one, or round-robin from the address after <c>last_reserved_ip.&lt;index&gt;</c>,
+/// skipping the gateway and wrapping once. The caller holds the store's lock. Failures are
+/// <see cref="AllocationException"/>s carrying upstream's text.
 /// </summary>
 internal sealed class Allocator(RangeSet rangeSet, DiskStore store, int index)
 {
-    public (IpPrefix Address, IPAddress Gateway) Get(string id, string ifName, IPAddress? requested)
+    public (IPAddress Address, IpRange Range) Get(string id, string ifName, IPAddress? requested)
     {
         if (requested is not null)
         {
-            var range = rangeSet.RangeFor(requested) ?? throw Failure($"{requested} not in range set {rangeSet}");
+            var range = rangeSet.RangeFor(requested) ?? throw new AllocationException($"{GoIp.Format(requested)} not in range set {rangeSet}");
             if (requested.Equals(range.Gateway))
             {
-                throw Failure($"requested ip {requested} is subnet's gateway");
+                throw new AllocationException($"requested ip {GoIp.Format(requested)} is subnet's gateway");
             }
 
             if (!store.Reserve(id, ifName, requested, index))
             {
-                throw Failure($"requested IP address {requested} is not available in range set {rangeSet}");
+                throw new AllocationException($"requested IP address {GoIp.Format(requested)} is not available in range set {rangeSet}");
             }
 
-            return (new IpPrefix(requested, range.Subnet.PrefixLength), range.Gateway);
+            return (requested, range);
         }
 
+        // The spec forbids a second allocation for the same attachment: upstream refuses it.
         foreach (var held in store.GetById(id, ifName).Where(rangeSet.Contains))
         {
-            throw Failure($"{held} has been allocated to {id}, duplicate allocation is not allowed");
+            throw new AllocationException($"{GoIp.Format(held)} has been allocated to {id}, duplicate allocation is not allowed");
         }
 
         foreach (var (candidate, range) in Candidates())
         {
             if (store.Reserve(id, ifName, candidate, index))
             {
-                return (new IpPrefix(candidate, range.Subnet.PrefixLength), range.Gateway);
+                return (candidate, range);
             }
         }
 
-        throw Failure($"no IP addresses available in range set: {rangeSet}");
+        throw new AllocationException($"no IP addresses available in range set: {rangeSet}");
     }
 
-    /// <summary>Every address of the set once, starting after the last one reserved (RangeIter.Next).</summary>
+    /// <summary>
+    /// Every address of the set once (RangeIter): from rangeStart of the first range, or from the
+    /// address after the last one reserved if that is still in the set; at a range's end, on to the
+    /// next range's start; done on coming back to the first address visited.
+    /// </summary>
     private IEnumerable<(IPAddress Address, IpRange Range)> Candidates()
     {
         var ranges = rangeSet.Ranges;
-        var last = store.LastReservedIp(index);
         int rangeIndex = 0;
         IPAddress? current = null;
-        if (last is not null && rangeSet.Contains(last))
+        if (store.LastReservedIp(index) is { } last && rangeSet.RangeFor(last) is { } lastRange)
         {
-            rangeIndex = ranges.ToList().FindIndex(r => r.Contains(last));
+            rangeIndex = ranges.ToList().IndexOf(lastRange);
             current = last;
         }
 
@@ -90,12 +93,13 @@ internal sealed class Allocator(RangeSet rangeSet, DiskStore store, int index)
                 }
             }
 
-            if (!current.Equals(range.Gateway))
+            if (!range.IsReserved(current))
             {
                 yield return (current, range);
             }
         }
     }
-
-    private static CniException Failure(string message) => new(CniErrorCode.Internal, message);
 }
+
+/// <summary>One range set could not give an address; HostLocal reports it as "failed to allocate for range N: …".</summary>
+internal sealed class AllocationException(string message) : Exception(message);

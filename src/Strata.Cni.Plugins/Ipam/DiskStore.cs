@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Strata.Cni.Plugins.Skel;
 
@@ -7,14 +8,18 @@ namespace Strata.Cni.Plugins.Ipam;
 
 /// <summary>
 /// host-local's files, as upstream's disk backend keeps them
-/// (plugins/ipam/host-local/backend/disk/backend.go): <c>&lt;dataDir&gt;/&lt;network&gt;/&lt;ip&gt;</c>
-/// holding "containerID\r\nifname", <c>last_reserved_ip.&lt;range set&gt;</c>, and a <c>lock</c> file
-/// that serialises every process allocating on this network (flock).
+/// (plugins/ipam/host-local/backend/disk/backend.go and lock.go):
+/// <list type="bullet">
+/// <item><c>&lt;dataDir&gt;/&lt;network&gt;/&lt;ip&gt;</c>, created with O_EXCL, holding "containerID\r\nifname";</item>
+/// <item><c>last_reserved_ip.&lt;range set index&gt;</c>, holding the address last handed out from that set;</item>
+/// <item><c>lock</c>, flock'ed exclusively by every process that reads or changes the others.</item>
+/// </list>
 /// </summary>
 internal sealed class DiskStore : IDisposable
 {
     public const string LineBreak = "\r\n";
     private const string LastIpPrefix = "last_reserved_ip.";
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite; // 0600, as upstream since v1.4
 
     private readonly SafeFileHandle _lock;
 
@@ -27,29 +32,31 @@ internal sealed class DiskStore : IDisposable
 
     public string Directory { get; }
 
+    public static string Key(string id, string ifName) => id.Trim() + LineBreak + ifName;
+
     /// <summary>Holds the exclusive lock until disposed; blocks while another process holds it.</summary>
     public IDisposable Lock()
     {
         while (Interop.Libc.flock(_lock, Interop.Libc.LOCK_EX) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != 4) // EINTR
+            if (errno != Interop.Libc.EINTR)
             {
-                throw new CniException(CniErrorCode.IoFailure, $"cannot lock {Path.Combine(Directory, "lock")}: {Marshal.GetPInvokeErrorMessage(errno)}");
+                throw new CniException(CniErrorCode.Internal, $"cannot lock {Path.Combine(Directory, "lock")}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
         }
 
         return new Unlocker(_lock);
     }
 
-    /// <summary>Claims <paramref name="ip"/> with an O_EXCL create; false if it is already taken.</summary>
+    /// <summary>Claims <paramref name="ip"/> by creating its file with O_EXCL; false if the file exists already.</summary>
     public bool Reserve(string id, string ifName, IPAddress ip, int rangeSet)
     {
-        string path = Path.Combine(Directory, ip.ToString());
+        string path = PathOf(ip);
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            file = Create(path, FileMode.CreateNew);
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -60,8 +67,7 @@ internal sealed class DiskStore : IDisposable
         {
             using (file)
             {
-                file.Write(System.Text.Encoding.UTF8.GetBytes(id.Trim() + LineBreak + ifName));
-                file.Flush(flushToDisk: true);
+                file.Write(Encoding.UTF8.GetBytes(Key(id, ifName)));
             }
         }
         catch
@@ -70,70 +76,101 @@ internal sealed class DiskStore : IDisposable
             throw;
         }
 
-        WriteAtomically(Path.Combine(Directory, LastIpPrefix + rangeSet), ip.ToString());
+        // Not durable state, so a plain replace would do; rename keeps readers from seeing it half-written.
+        string lastIp = Path.Combine(Directory, LastIpPrefix + rangeSet);
+        string temporary = $"{lastIp}.tmp{Environment.ProcessId}";
+        using (var stream = Create(temporary, FileMode.Create))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(GoIp.Format(ip)));
+        }
+
+        File.Move(temporary, lastIp, overwrite: true);
         return true;
     }
 
+    /// <summary>Removes one file this process reserved (to undo a half-finished ADD).</summary>
+    public void Release(IPAddress ip) => File.Delete(PathOf(ip));
+
+    /// <summary>LastReservedIP: the file's whole text as an address (no trimming, as net.ParseIP), or null.</summary>
     public IPAddress? LastReservedIp(int rangeSet)
     {
         string path = Path.Combine(Directory, LastIpPrefix + rangeSet);
-        return File.Exists(path) && IPAddress.TryParse(File.ReadAllText(path).Trim(), out var ip) ? IpMath.Canonical(ip) : null;
+        try
+        {
+            return GoIp.TryParseAddress(File.ReadAllText(path), out var ip) ? IpMath.Canonical(ip) : null;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
-    /// <summary>The addresses held by (id, ifname); also the older files that held the id alone.</summary>
+    /// <summary>GetByID: the addresses held by (id, ifname), or by id alone in files an older host-local wrote.</summary>
     public IReadOnlyList<IPAddress> GetById(string id, string ifName) =>
         Reservations().Where(r => r.Owner == Key(id, ifName) || r.Owner == id.Trim()).Select(r => r.Ip).ToList();
 
+    /// <summary>FindByID: whether (id, ifname), or failing that id alone, holds anything.</summary>
     public bool FindById(string id, string ifName) => GetById(id, ifName).Count > 0;
 
-    public void Release(IPAddress ip) => File.Delete(Path.Combine(Directory, ip.ToString()));
-
+    /// <summary>ReleaseByID: removes what (id, ifname) holds; only if it holds nothing, what id alone holds (older files).</summary>
     public void ReleaseById(string id, string ifName)
     {
-        var held = Reservations().Where(r => r.Owner == Key(id, ifName)).ToList();
-        if (held.Count == 0)
+        if (!ReleaseByOwner(Key(id, ifName)))
         {
-            held = Reservations().Where(r => r.Owner == id.Trim()).ToList();
-        }
-
-        foreach (var reservation in held)
-        {
-            File.Delete(reservation.Path);
+            ReleaseByOwner(id.Trim());
         }
     }
 
-    /// <summary>Every reservation: (path, address, owner), for GC.</summary>
-    public IEnumerable<(string Path, IPAddress Ip, string Owner)> Reservations()
+    public bool ReleaseByOwner(string owner)
     {
-        foreach (string path in System.IO.Directory.EnumerateFiles(Directory))
+        bool found = false;
+        foreach (var reservation in Reservations().Where(r => r.Owner == owner))
         {
-            if (IPAddress.TryParse(Path.GetFileName(path), out var ip))
-            {
-                string owner;
-                try
-                {
-                    owner = File.ReadAllText(path).Trim();
-                }
-                catch (IOException)
-                {
-                    continue;
-                }
+            File.Delete(reservation.Path);
+            found = true;
+        }
 
-                yield return (path, IpMath.Canonical(ip), owner);
+        return found;
+    }
+
+    /// <summary>Every reservation file, in name order (filepath.Walk's): path, address, owner (the trimmed text).</summary>
+    public IReadOnlyList<(string Path, IPAddress Ip, string Owner)> Reservations()
+    {
+        var found = new List<(string, IPAddress, string)>();
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory).Order(StringComparer.Ordinal))
+        {
+            if (!GoIp.TryParseAddress(Path.GetFileName(path), out var ip))
+            {
+                continue;
+            }
+
+            try
+            {
+                found.Add((path, IpMath.Canonical(ip), File.ReadAllText(path).Trim()));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // gone since the listing, or unreadable: upstream's walk skips it too
             }
         }
+
+        return found;
     }
 
     public void Dispose() => _lock.Dispose();
 
-    private static string Key(string id, string ifName) => id.Trim() + LineBreak + ifName;
-
-    private static void WriteAtomically(string path, string contents)
+    /// <summary>A new file, mode 0600.</summary>
+    private static FileStream Create(string path, FileMode mode)
     {
-        string temporary = $"{path}.tmp{Environment.ProcessId}";
-        File.WriteAllText(temporary, contents);
-        File.Move(temporary, path, overwrite: true);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("host-local runs on Linux");
+        }
+
+        return new FileStream(path, new FileStreamOptions { Mode = mode, Access = FileAccess.Write, UnixCreateMode = Private });
     }
+
+    private string PathOf(IPAddress ip) => Path.Combine(Directory, GoIp.Format(ip));
 
     private sealed class Unlocker(SafeFileHandle handle) : IDisposable
     {

@@ -1,11 +1,14 @@
+using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Strata.Cni.Plugins.Skel;
 
 namespace Strata.Cni.Plugins.Ipam;
 
 /// <summary>
-/// <c>host-local</c> IPAM (containernetworking/plugins plugins/ipam/host-local): addresses from
-/// range sets, one per set, recorded as files under <c>/var/lib/cni/networks/&lt;network&gt;</c>.
+/// <c>host-local</c> IPAM (containernetworking/plugins plugins/ipam/host-local/main.go): one
+/// address from each range set, recorded as a file under <c>/var/lib/cni/networks/&lt;network&gt;</c>.
+/// Every failure is code 999, as upstream's plain errors are.
 /// </summary>
 public sealed class HostLocal : IPlugin
 {
@@ -14,13 +17,15 @@ public sealed class HostLocal : IPlugin
     public JsonObject Add(CmdArgs args)
     {
         var config = IpamConfig.Load(args);
-        var result = new JsonObject();
+
+        // resolv.conf is read before anything is reserved, so a bad path costs nothing.
+        var dns = config.ResolvConf is null ? new JsonObject() : ResolvConf.Parse(config.ResolvConf);
         var ips = new JsonArray();
         using var store = new DiskStore(config.DataDir, config.Name);
         using (store.Lock())
         {
             var requested = config.RequestedIps.ToList();
-            var reserved = new List<System.Net.IPAddress>();
+            var reserved = new List<IPAddress>();
             try
             {
                 for (int i = 0; i < config.RangeSets.Count; i++)
@@ -34,35 +39,41 @@ public sealed class HostLocal : IPlugin
 
                     try
                     {
-                        var (address, gateway) = new Allocator(set, store, i).Get(args.ContainerId, args.IfName, wanted);
-                        reserved.Add(address.Address);
-                        ips.Add((JsonNode)new JsonObject { ["address"] = address.ToString(), ["gateway"] = gateway.ToString() });
+                        var (address, range) = new Allocator(set, store, i).Get(args.ContainerId, args.IfName, wanted);
+                        reserved.Add(address);
+                        ips.Add((JsonNode)new JsonObject
+                        {
+                            ["address"] = $"{GoIp.Format(address)}/{range.Subnet.PrefixLength}",
+                            ["gateway"] = GoIp.Format(range.Gateway),
+                        });
                     }
-                    catch (CniException ex)
+                    catch (AllocationException ex)
                     {
-                        throw new CniException(ex.Code, $"failed to allocate for range {i}: {ex.Message}");
+                        throw new CniException(CniErrorCode.Internal, $"failed to allocate for range {i}: {ex.Message}");
                     }
                 }
 
                 if (requested.Count > 0)
                 {
-                    throw new CniException(CniErrorCode.Internal, "failed to allocate all requested IPs: " + string.Join(' ', requested));
+                    throw new CniException(CniErrorCode.Internal, "failed to allocate all requested IPs: " + string.Join(' ', requested.Select(GoIp.Format)));
                 }
             }
             catch
             {
-                reserved.ForEach(store.Release); // only what this call reserved: no half-allocated container
+                // Upstream releases everything the container holds on this network; only what this
+                // ADD reserved is released here, so a failed ADD never takes an earlier address away.
+                reserved.ForEach(store.Release);
                 throw;
             }
         }
 
-        result["ips"] = ips;
+        var result = new JsonObject { ["ips"] = ips };
         if (config.Routes.Count > 0)
         {
             result["routes"] = config.Routes.DeepClone();
         }
 
-        result["dns"] = config.ResolvConf is null ? new JsonObject() : ResolvConf.Parse(config.ResolvConf);
+        result["dns"] = dns;
         return result;
     }
 
@@ -72,7 +83,12 @@ public sealed class HostLocal : IPlugin
         using var store = new DiskStore(config.DataDir, config.Name);
         using (store.Lock())
         {
-            store.ReleaseById(args.ContainerId, args.IfName);
+            // Once per range set, as upstream: a second pass finds the new-style files gone and so
+            // also removes any older file that holds the container ID alone.
+            foreach (var _ in config.RangeSets)
+            {
+                store.ReleaseById(args.ContainerId, args.IfName);
+            }
         }
     }
 
@@ -90,74 +106,43 @@ public sealed class HostLocal : IPlugin
     }
 
     /// <summary>
-    /// Spec 1.1 GC: releases every reservation whose (containerID, ifname) is not among
-    /// <c>cni.dev/valid-attachments</c> (upstream host-local leaves GC as a FIXME).
+    /// Spec 1.1 GC, which upstream host-local leaves as a FIXME (a no-op): releases every
+    /// reservation whose (containerID, ifname) is not in <c>cni.dev/valid-attachments</c>. A file in
+    /// the older format (container ID alone) stays while any attachment of that container is valid.
+    /// Without the key (libcni always sends it) nothing is released.
     /// </summary>
     public void Gc(CmdArgs args)
     {
         var config = IpamConfig.Load(args);
-        var valid = (ConfigReader.OptionalArray(args.Config!, "cni.dev/valid-attachments") ?? [])
-            .OfType<JsonObject>()
-            .Select(a => (a["containerID"]?.GetValue<string>() ?? string.Empty).Trim() + DiskStore.LineBreak + (a["ifname"]?.GetValue<string>() ?? string.Empty))
-            .ToHashSet(StringComparer.Ordinal);
+        var json = args.Config!;
+        string key = json.ContainsKey("cni.dev/valid-attachments") ? "cni.dev/valid-attachments" : "cni.dev/attachments";
+        if (!json.ContainsKey(key))
+        {
+            return;
+        }
+
+        var attachments = json[key] is null ? [] : json[key] as JsonArray ?? throw new CniException(CniErrorCode.Internal, $"{key}: must be an array");
+        var valid = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < attachments.Count; i++)
+        {
+            var attachment = attachments[i] as JsonObject ?? throw new CniException(CniErrorCode.Internal, $"{key}[{i}]: must be an object");
+            string id = Text(attachment, "containerID", $"{key}[{i}]");
+            valid.Add(DiskStore.Key(id, Text(attachment, "ifname", $"{key}[{i}]")));
+            valid.Add(id.Trim());
+        }
+
         using var store = new DiskStore(config.DataDir, config.Name);
         using (store.Lock())
         {
-            foreach (var reservation in store.Reservations().Where(r => !valid.Contains(r.Owner)).ToList())
+            foreach (var reservation in store.Reservations().Where(r => !valid.Contains(r.Owner)))
             {
                 File.Delete(reservation.Path);
             }
         }
     }
-}
 
-/// <summary>The DNS section from a resolv.conf file (plugins/ipam/host-local/dns.go).</summary>
-internal static class ResolvConf
-{
-    public static JsonObject Parse(string path)
-    {
-        var nameservers = new JsonArray();
-        var search = new JsonArray();
-        var options = new JsonArray();
-        string? domain = null;
-        foreach (string raw in File.ReadAllLines(path))
-        {
-            string[] fields = raw.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 2 || fields[0].StartsWith('#') || fields[0].StartsWith(';'))
-            {
-                continue;
-            }
-
-            switch (fields[0])
-            {
-                case "nameserver": nameservers.Add((JsonNode)JsonValue.Create(fields[1])); break;
-                case "domain": domain = fields[1]; break;
-                case "search": foreach (string s in fields[1..]) { search.Add((JsonNode)JsonValue.Create(s)); } break;
-                case "options": foreach (string o in fields[1..]) { options.Add((JsonNode)JsonValue.Create(o)); } break;
-            }
-        }
-
-        var dns = new JsonObject();
-        if (nameservers.Count > 0)
-        {
-            dns["nameservers"] = nameservers;
-        }
-
-        if (domain is not null)
-        {
-            dns["domain"] = domain;
-        }
-
-        if (search.Count > 0)
-        {
-            dns["search"] = search;
-        }
-
-        if (options.Count > 0)
-        {
-            dns["options"] = options;
-        }
-
-        return dns;
-    }
+    private static string Text(JsonObject node, string field, string path) =>
+        node[field] is JsonValue value && value.GetValueKind() == JsonValueKind.String
+            ? value.GetValue<string>()
+            : throw new CniException(CniErrorCode.Internal, $"{path}.{field}: must be a string");
 }
