@@ -6,16 +6,19 @@ namespace Strata.Netlink;
 
 public sealed partial class Rtnetlink
 {
-    /// <summary><c>ip addr add PREFIX dev DEV</c>.</summary>
-    public void AddAddress(string device, IpPrefix address, Scope scope = Scope.Universe, bool noDad = false)
+    /// <summary>
+    /// <c>ip addr add PREFIX [brd +] dev DEV</c>. <paramref name="broadcast"/> adds the IPv4 broadcast
+    /// address of the prefix (none for /31 and /32), as vishvananda/netlink's AddrAdd does for the CNI plugins.
+    /// </summary>
+    public void AddAddress(string device, IpPrefix address, Scope scope = Scope.Universe, bool noDad = false, bool broadcast = false)
     {
         string operation = $"addr add {address} dev {device}";
-        ModifyAddress(operation, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ResolveIndex(operation, device), address, scope, noDad);
+        ModifyAddress(operation, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ResolveIndex(operation, device), address, scope, noDad, broadcast);
     }
 
     /// <summary><c>ip addr add</c> on a link known by ifindex, which saves a lookup.</summary>
-    public void AddAddress(int linkIndex, IpPrefix address, Scope scope = Scope.Universe, bool noDad = false) =>
-        ModifyAddress($"addr add {address} dev {linkIndex}", RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, linkIndex, address, scope, noDad);
+    public void AddAddress(int linkIndex, IpPrefix address, Scope scope = Scope.Universe, bool noDad = false, bool broadcast = false) =>
+        ModifyAddress($"addr add {address} dev {linkIndex}", RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, linkIndex, address, scope, noDad, broadcast);
 
     /// <summary><c>ip addr replace PREFIX dev DEV</c>.</summary>
     public void ReplaceAddress(string device, IpPrefix address, Scope scope = Scope.Universe, bool noDad = false)
@@ -54,7 +57,7 @@ public sealed partial class Rtnetlink
         return addresses;
     }
 
-    private void ModifyAddress(string operation, ushort type, ushort flags, int index, IpPrefix address, Scope scope, bool noDad)
+    private void ModifyAddress(string operation, ushort type, ushort flags, int index, IpPrefix address, Scope scope, bool noDad, bool broadcast = false)
     {
         Execute(operation, type, flags, (ref NetlinkWriter w) =>
         {
@@ -72,7 +75,24 @@ public sealed partial class Rtnetlink
             {
                 w.PutU32(IFA_FLAGS, IFA_F_NODAD);
             }
+
+            if (broadcast && address.IsIPv4 && address.PrefixLength < 31)
+            {
+                w.PutAddress(IFA_BROADCAST, BroadcastAddress(address));
+            }
         });
+    }
+
+    /// <summary>The prefix's last address: every host bit set.</summary>
+    private static System.Net.IPAddress BroadcastAddress(IpPrefix prefix)
+    {
+        byte[] bytes = prefix.Address.GetAddressBytes();
+        for (int bit = prefix.PrefixLength; bit < bytes.Length * 8; bit++)
+        {
+            bytes[bit / 8] |= (byte)(0x80 >> (bit % 8));
+        }
+
+        return new System.Net.IPAddress(bytes);
     }
 
     internal static byte FamilyByte(AddressFamily family) => family switch

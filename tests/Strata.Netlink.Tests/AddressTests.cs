@@ -38,6 +38,31 @@ public sealed class AddressTests
     }
 
     [RootFact]
+    public void Broadcast_is_what_ip_addr_add_brd_plus_sets_and_none_for_31_and_32()
+    {
+        using var ours = ScratchNamespace.Create();
+        using var theirs = ScratchNamespace.Create();
+        foreach (var ns in new[] { ours, theirs })
+        {
+            ns.Netlink.AddLink(new VethSpec("eth0", "peer0"));
+        }
+
+        string[] prefixes = ["10.22.0.2/16", "10.23.0.5/30", "10.24.0.1/31", "10.25.0.1/32"];
+        foreach (string prefix in prefixes)
+        {
+            ours.Netlink.AddAddress("eth0", IpPrefix.Parse(prefix), broadcast: true);
+            Tool.Ip(theirs.Name, ["addr", "add", prefix, .. IpPrefix.Parse(prefix).PrefixLength < 31 ? new[] { "brd", "+" } : [], "dev", "eth0"]);
+        }
+
+        static List<string> Broadcasts(string ns) => Tool.IpJson(ns, "-4", "addr", "show", "dev", "eth0")[0].GetProperty("addr_info").EnumerateArray()
+            .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()} brd {(a.TryGetProperty("broadcast", out var b) ? b.GetString() : "-")}")
+            .ToList();
+
+        Assert.Equal(Broadcasts(theirs.Name), Broadcasts(ours.Name));
+        Assert.Equal(["10.22.0.2/16 brd 10.22.255.255", "10.23.0.5/30 brd 10.23.0.7", "10.24.0.1/31 brd -", "10.25.0.1/32 brd -"], Broadcasts(ours.Name));
+    }
+
+    [RootFact]
     public void Addresses_added_by_ip_are_decoded_like_ip_prints_them()
     {
         using var ns = ScratchNamespace.Create();

@@ -28,7 +28,7 @@ public sealed class CniPlugins
     public string Directory { get; }
 
     public PluginRun Run(string plugin, string command, string config, string containerId = "", string netns = "", string ifName = "eth0",
-        string cniArgs = "", IReadOnlyDictionary<string, string>? extraEnvironment = null, string? hostNetns = null)
+        string cniArgs = "", IReadOnlyDictionary<string, string>? extraEnvironment = null, string? hostNetns = null, string? cniPath = null)
     {
         string path = System.IO.Path.Combine(Directory, plugin);
         if (!File.Exists(path))
@@ -61,7 +61,8 @@ public sealed class CniPlugins
         start.Environment["CNI_NETNS"] = netns;
         start.Environment["CNI_IFNAME"] = ifName;
         start.Environment["CNI_ARGS"] = cniArgs;
-        start.Environment["CNI_PATH"] = Directory;
+        // cniPath: where delegated plugins (IPAM) are looked up; a ':'-list, this directory by default.
+        start.Environment["CNI_PATH"] = cniPath ?? Directory;
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
