@@ -1,9 +1,0 @@
-namespace Strata.Cni;
-
-internal static partial class Interop
-{
-    internal static class Libraries
-    {
-        internal const string Libc = "libc";
-    }
-}

@@ -1,4 +1,0 @@
-using System.Runtime.Versioning;
-
-// The runtime runs Linux plugins in Linux namespaces.
-[assembly: SupportedOSPlatform("linux")]
