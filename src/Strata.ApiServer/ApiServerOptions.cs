@@ -1,0 +1,44 @@
+namespace Strata.ApiServer;
+
+/// <summary>Options of <c>strata apiserver</c>, validated at start (as YARP and Kestrel validate theirs).</summary>
+public sealed class ApiServerOptions
+{
+    /// <summary>Where the database, certificates, token and kubeconfig live.</summary>
+    public string DataDirectory { get; set; } = "/var/lib/strata/apiserver";
+
+    /// <summary>Addresses to listen on (host:port); the first is the one written into the kubeconfig.</summary>
+    public List<string> Listen { get; set; } = ["127.0.0.1:6443"];
+
+    /// <summary>Already-bound listening sockets (file descriptors) to serve on too, such as ones opened inside lab namespaces.</summary>
+    public List<ulong> ListenHandles { get; set; } = [];
+
+    /// <summary>Watches end after between one and two times this, as kube-apiserver's --min-request-timeout (1800 s).</summary>
+    public TimeSpan MinRequestTimeout { get; set; } = TimeSpan.FromSeconds(1800);
+
+    /// <summary>How often a watch that allows bookmarks gets one.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the change log is kept for watches to resume from (kube-apiserver compacts every 5 minutes).</summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>synchronous=FULL in SQLite: acknowledged writes survive power loss too, not only a process crash.</summary>
+    public bool Durable { get; set; }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("--data-dir must name a directory");
+        }
+
+        if (Listen.Count == 0 && ListenHandles.Count == 0)
+        {
+            throw new ArgumentException("give at least one --listen address or --listen-fd");
+        }
+
+        foreach (var address in Listen)
+        {
+            _ = Hosting.ListenAddress.Parse(address);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Strata.ApiServer.Http;
+using Strata.ApiServer.Registry;
+using Strata.ApiServer.Resources;
+using Strata.ApiServer.Storage;
+
+namespace Strata.ApiServer.Hosting;
+
+/// <summary>
+/// <c>strata apiserver</c>: Kestrel over HTTPS in front of the registry and the SQLite store. At start it makes (or
+/// reuses) the credentials, creates the system namespaces and writes <c>kubeconfig</c> into the data directory.
+/// </summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    private static readonly string[] SystemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _compactor;
+
+    private ApiServerHost(WebApplication app, SqliteObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
+    {
+        _app = app;
+        Store = store;
+        Registry = registry;
+        Credentials = credentials;
+        Addresses = addresses;
+        KubeconfigPath = kubeconfig;
+        _compactor = CompactLoopAsync(options.CompactionInterval, logger, _stopping.Token);
+    }
+
+    public SqliteObjectStore Store { get; }
+
+    public ObjectRegistry Registry { get; }
+
+    public ServerCredentials Credentials { get; }
+
+    /// <summary>The https:// addresses served, with the ports actually bound.</summary>
+    public IReadOnlyList<Uri> Addresses { get; }
+
+    public string KubeconfigPath { get; }
+
+    public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        Directory.CreateDirectory(options.DataDirectory);
+        var credentials = ServerCredentials.LoadOrCreate(Path.Combine(options.DataDirectory, "pki"));
+        var store = SqliteObjectStore.Open(Path.Combine(options.DataDirectory, "state.db"), options.Durable);
+        var catalog = new ResourceCatalog();
+        var time = TimeProvider.System;
+        var registry = new ObjectRegistry(store, catalog, time);
+        ApiServerWiring.Configure(registry);
+        await registry.LoadCustomResourcesAsync(cancellationToken);
+        await EnsureSystemNamespacesAsync(registry, catalog, cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (loggerFactory is not null)
+        {
+            builder.Services.AddSingleton(loggerFactory);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var listen in options.Listen.Select(ListenAddress.Parse))
+            {
+                kestrel.Listen(listen.Address, listen.Port, l => l.UseHttps(credentials.ServingCertificate));
+            }
+
+            foreach (var handle in options.ListenHandles)
+            {
+                kestrel.ListenHandle(handle, l => l.UseHttps(credentials.ServingCertificate));
+            }
+        });
+
+        var app = builder.Build();
+        var logger = (loggerFactory ?? app.Services.GetRequiredService<ILoggerFactory>()).CreateLogger("Strata.ApiServer");
+        var handler = new ResourceHandler(registry, options, time);
+        ApiServerWiring.Configure(handler);
+        var dispatcher = new ApiDispatcher(handler, catalog, credentials.Token, ApiServerWiring.OpenApi(catalog), logger);
+        app.Run(dispatcher.HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            await store.DisposeAsync();
+            throw;
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Select(a => new Uri(a.Replace("://[::]", "://localhost", StringComparison.Ordinal))).ToList();
+        var kubeconfig = Path.Combine(options.DataDirectory, "kubeconfig");
+        var server = addresses.FirstOrDefault()?.GetLeftPart(UriPartial.Authority) ?? $"https://{options.Listen.FirstOrDefault()}";
+        Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
+        ApiServerLog.Serving(logger, string.Join(", ", addresses), options.DataDirectory);
+        return new ApiServerHost(app, store, registry, credentials, addresses, kubeconfig, options, logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _compactor;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Close watches first, so that Kestrel's graceful stop does not wait on open streams.
+        await Store.DisposeAsync();
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await _app.StopAsync(stop.Token);
+        }
+
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Keeps the change log for one interval: each tick compacts up to the revision seen at the previous tick,
+    /// as kube-apiserver's compactor does with etcd (storage/etcd3/compact.go).
+    /// </summary>
+    private async Task CompactLoopAsync(TimeSpan interval, ILogger logger, CancellationToken ct)
+    {
+        var previous = Store.Revision;
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            if (previous > Store.CompactedRevision)
+            {
+                await Store.CompactAsync(previous, ct);
+                ApiServerLog.Compacted(logger, previous);
+            }
+
+            previous = Store.Revision;
+        }
+    }
+
+    private static async Task EnsureSystemNamespacesAsync(ObjectRegistry registry, ResourceCatalog catalog, CancellationToken ct)
+    {
+        var namespaces = catalog.Get("", "namespaces");
+        foreach (var name in SystemNamespaces)
+        {
+            if (await registry.Store.GetAsync(namespaces.Key(null, name), ct) is null)
+            {
+                await registry.CreateAsync(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, cancellationToken: ct);
+            }
+        }
+    }
+}

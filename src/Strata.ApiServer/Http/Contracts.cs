@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+using Strata.ApiServer.Resources;
+
+namespace Strata.ApiServer.Http;
+
+/// <summary>Turns objects into a meta.k8s.io/v1 Table (the server side of <c>kubectl get</c>).</summary>
+public interface ITableConverter
+{
+    /// <param name="includeObject">None, Metadata or Object (metav1.IncludeObjectPolicy).</param>
+    JsonObject ToTable(ResourceInfo resource, IReadOnlyList<JsonObject> objects, string includeObject, string? resourceVersion, string? continueToken, DateTimeOffset now);
+}
+
+/// <summary>Applies PATCH bodies: JSON patch, merge patch, strategic merge patch.</summary>
+public interface IPatcher
+{
+    bool Supports(string contentType, ResourceInfo resource);
+
+    JsonObject Apply(string contentType, ResourceInfo resource, JsonObject current, JsonNode patch);
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Strata.ApiServer;
+using Strata.ApiServer.Hosting;
+
+namespace Strata.Cli.Commands;
+
+/// <summary><c>strata apiserver</c>: serve the Kubernetes API for kubectl, until interrupted.</summary>
+internal static class ApiServerCommand
+{
+    public static Command Build()
+    {
+        var listen = new Option<string[]>("--listen")
+        {
+            Description = "Address to serve HTTPS on (repeatable); the first goes into the kubeconfig.",
+            DefaultValueFactory = _ => ["127.0.0.1:6443"],
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var listenFd = new Option<ulong[]>("--listen-fd") { Description = "An already-bound listening socket to serve on too (repeatable)." };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "Where the database, certificates, token and kubeconfig live.",
+            DefaultValueFactory = _ => "/var/lib/strata/apiserver",
+        };
+        var kubeconfig = new Option<string?>("--kubeconfig-out") { Description = "Also write the admin kubeconfig here." };
+        var durable = new Option<bool>("--durable") { Description = "fsync every write (SQLite synchronous=FULL), to survive power loss too." };
+        var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store.")
+        {
+            listen, listenFd, dataDir, kubeconfig, durable,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var options = new ApiServerOptions
+            {
+                Listen = [.. result.GetValue(listen)!],
+                ListenHandles = [.. result.GetValue(listenFd) ?? []],
+                DataDirectory = result.GetValue(dataDir)!,
+                Durable = result.GetValue(durable),
+            };
+            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }));
+            ApiServerHost host;
+            try
+            {
+                host = await ApiServerHost.StartAsync(options, loggerFactory, cancellationToken);
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"strata: {e.Message}");
+                return 1;
+            }
+
+            await using (host)
+            {
+                if (result.GetValue(kubeconfig) is { } copy)
+                {
+                    File.Copy(host.KubeconfigPath, copy, overwrite: true);
+                }
+
+                Console.WriteLine($"serving {string.Join(", ", host.Addresses)}");
+                Console.WriteLine($"export KUBECONFIG={result.GetValue(kubeconfig) ?? host.KubeconfigPath}");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
