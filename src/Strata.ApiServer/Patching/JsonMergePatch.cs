@@ -9,7 +9,7 @@ public static class JsonMergePatch
     /// RFC 7386 MergePatch(target, patch) on copies of its inputs: an object patch merges member
     /// by member (null removes), anything else replaces the target.
     /// </summary>
-    public static JsonNode? Apply(JsonNode? target, JsonNode patch) => Merge(target, patch);
+    public static JsonNode? Apply(JsonNode? target, JsonNode? patch) => Merge(target, patch);
 
     /// <summary>
     /// The merge patch as kube-apiserver applies it to a stored object: a patch that is not a
