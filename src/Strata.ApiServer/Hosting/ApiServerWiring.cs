@@ -11,9 +11,7 @@ internal static class ApiServerWiring
     {
     }
 
-    public static void Configure(ResourceHandler handler)
-    {
-    }
+    public static void Configure(ResourceHandler handler) => handler.Patcher = new Patcher();
 
-    public static IOpenApiSource? OpenApi(ResourceCatalog catalog) => null;
+    public static IOpenApiSource OpenApi(ResourceCatalog catalog) => new OpenApiSource(catalog);
 }

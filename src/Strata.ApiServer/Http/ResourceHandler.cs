@@ -14,6 +14,8 @@ namespace Strata.ApiServer.Http;
 /// </summary>
 public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions options, TimeProvider time)
 {
+    private static readonly ResourceInfo ScaleResource = new("autoscaling", "v1", "scale", "Scale", true, [], [], []);
+
     public ObjectRegistry Registry => registry;
 
     /// <summary>Renders objects as a meta.k8s.io/v1 Table; null serves plain objects even when a Table is asked for.</summary>
@@ -149,6 +151,15 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
         }
 
         var patch = await ReadNodeAsync(context.Request);
+        if (subresource == "scale")
+        {
+            // The patch is to the Scale, not the object (ScaleREST's Update through a scaleUpdatedObjectInfo).
+            var scaled = await registry.UpdateWithAsync(resource, ns, name, current =>
+                Scale.Apply(current, Patcher.Apply(contentType, ScaleResource, Scale.From(resource, current), patch)), subresource, context.RequestAborted);
+            await WriteAsync(context, 200, Scale.From(resource, scaled));
+            return;
+        }
+
         var patched = await registry.UpdateWithAsync(resource, ns, name, current => Patcher.Apply(contentType, resource, current, patch), subresource, context.RequestAborted);
         await WriteObjectAsync(context, 200, resource, patched);
     }

@@ -359,7 +359,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
             }
         }
 
-        if (resource.TracksGeneration && subresource is null && KindStrategy.SpecChanged(updated, old))
+        if (resource.TracksGeneration && subresource != "status" && KindStrategy.SpecChanged(updated, old))
         {
             metadata["generation"] = ((long?)oldMetadata["generation"] ?? 0) + 1;
         }

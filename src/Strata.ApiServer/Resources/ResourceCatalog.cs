@@ -11,12 +11,15 @@ public sealed class ResourceCatalog
     // The order kube-apiserver lists groups in (kube-aggregator's group priorities), then custom groups by name.
     private static readonly string[] GroupOrder = ["", "apps", "networking.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"];
 
-    private volatile Snapshot _snapshot = new(BuiltinResources.All, new Dictionary<string, IReadOnlyList<ResourceInfo>>());
+    private volatile Snapshot _snapshot = new(BuiltinResources.All, new Dictionary<string, IReadOnlyList<ResourceInfo>>(), new Dictionary<string, JsonObject>());
 
     /// <summary>Raised after the served set changed (a CRD was established or removed).</summary>
     public event Action? Changed;
 
     public IReadOnlyList<ResourceInfo> All => _snapshot.All;
+
+    /// <summary>The served CustomResourceDefinitions, by name.</summary>
+    public IReadOnlyDictionary<string, JsonObject> CustomDefinitions => _snapshot.Definitions;
 
     public ResourceInfo? Find(string group, string version, string resource) =>
         _snapshot.All.FirstOrDefault(r => r.Group == group && r.Version == version && r.Resource == resource);
@@ -45,16 +48,19 @@ public sealed class ResourceCatalog
         lock (this)
         {
             var custom = new Dictionary<string, IReadOnlyList<ResourceInfo>>(_snapshot.Custom);
+            var definitions = new Dictionary<string, JsonObject>(_snapshot.Definitions);
             if (crd is null)
             {
                 custom.Remove(name);
+                definitions.Remove(name);
             }
             else
             {
                 custom[name] = FromDefinition(crd);
+                definitions[name] = crd.DeepClone().AsObject();
             }
 
-            _snapshot = new Snapshot([.. BuiltinResources.All, .. custom.Values.SelectMany(v => v)], custom);
+            _snapshot = new Snapshot([.. BuiltinResources.All, .. custom.Values.SelectMany(v => v)], custom, definitions);
         }
 
         Changed?.Invoke();
@@ -109,7 +115,10 @@ public sealed class ResourceCatalog
 
     private static string[] Strings(JsonNode? node) => node?.AsArray().Select(n => (string)n!).ToArray() ?? [];
 
-    private sealed record Snapshot(IReadOnlyList<ResourceInfo> All, IReadOnlyDictionary<string, IReadOnlyList<ResourceInfo>> Custom);
+    private sealed record Snapshot(
+        IReadOnlyList<ResourceInfo> All,
+        IReadOnlyDictionary<string, IReadOnlyList<ResourceInfo>> Custom,
+        IReadOnlyDictionary<string, JsonObject> Definitions);
 }
 
 /// <summary>
