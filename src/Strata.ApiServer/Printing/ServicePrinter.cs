@@ -39,11 +39,12 @@ internal static class ServicePrinter
     private static string Type(JsonObject? spec) => spec.Str("type") is { Length: > 0 } type ? type : "ClusterIP";
 
     /// <summary>
-    /// The internal type has only <c>clusterIPs</c>; converting from v1 makes <c>clusterIP</c> authoritative when
-    /// set (Convert_v1_ServiceSpec_To_core_ServiceSpec in pkg/apis/core/v1/conversion.go).
+    /// printService shows <c>clusterIPs[0]</c>. The service registry fills <c>clusterIPs</c> from a lone
+    /// <c>clusterIP</c> before storing (normalizeClusterIPs in pkg/registry/core/service/strategy.go), so an
+    /// object that only has the singular field gets the same answer.
     /// </summary>
     private static string ClusterIP(JsonObject? spec) =>
-        spec.Str("clusterIP") is { Length: > 0 } ip ? ip : spec.Strings("clusterIPs") is [var first, ..] ? first : "";
+        spec.Strings("clusterIPs") is [var first, ..] ? first : spec.Str("clusterIP");
 
     /// <summary>
     /// <c>getServiceExternalIP</c>. The server always prints wide, so a long load-balancer list is never cut
