@@ -11,11 +11,8 @@ namespace Strata.ApiServer.Tests.Printing;
 /// </summary>
 internal static class Rows
 {
-    /// <summary>A fixed "now", so ages and restart times in the test objects are exact.</summary>
+    /// <summary>A fixed "now" (2025-01-15T12:00:00Z), so ages and restart times written in the test objects are exact.</summary>
     public static readonly DateTimeOffset Now = new(2025, 1, 15, 12, 0, 0, TimeSpan.Zero);
-
-    /// <summary>An RFC 3339 timestamp <paramref name="ago"/> before <see cref="Now"/>.</summary>
-    public static string Ago(TimeSpan ago) => (Now - ago).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static object?[] Wide(string group, string kind, string json) =>
         TablePrinters.For(group, kind).Cells(Parse(json), Now).Select(Plain).ToArray();
