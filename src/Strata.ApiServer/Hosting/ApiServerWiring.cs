@@ -11,7 +11,11 @@ internal static class ApiServerWiring
     {
     }
 
-    public static void Configure(ResourceHandler handler) => handler.Patcher = new Patcher();
+    public static void Configure(ResourceHandler handler)
+    {
+        handler.Patcher = new Patcher();
+        handler.Tables = new TableConverter();
+    }
 
     public static IOpenApiSource OpenApi(ResourceCatalog catalog) => new OpenApiSource(catalog);
 }

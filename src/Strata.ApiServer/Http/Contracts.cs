@@ -7,7 +7,8 @@ namespace Strata.ApiServer.Http;
 public interface ITableConverter
 {
     /// <param name="includeObject">None, Metadata or Object (metav1.IncludeObjectPolicy).</param>
-    JsonObject ToTable(ResourceInfo resource, IReadOnlyList<JsonObject> objects, string includeObject, string? resourceVersion, string? continueToken, DateTimeOffset now);
+    /// <param name="noHeaders">Leave out the column definitions (watch events after the first).</param>
+    JsonObject ToTable(ResourceInfo resource, IReadOnlyList<JsonObject> objects, string includeObject, string? resourceVersion, string? continueToken, DateTimeOffset now, bool noHeaders = false);
 }
 
 /// <summary>Applies PATCH bodies: JSON patch, merge patch, strategic merge patch.</summary>

@@ -20,6 +20,7 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private long _lastRevision;
+    private bool _sentHeaders;
 
     public async Task ServeAsync(HttpContext context, TimeSpan timeout)
     {
@@ -149,10 +150,18 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
         };
     }
 
-    private JsonObject Render(JsonObject obj) =>
-        options.TableIncludeObject is { } include && tables is not null
-            ? tables.ToTable(resource, [obj], include, obj.ResourceVersion(), null, time.GetUtcNow())
-            : obj;
+    private JsonObject Render(JsonObject obj)
+    {
+        if (options.TableIncludeObject is not { } include || tables is null)
+        {
+            return obj;
+        }
+
+        // Only the first event carries the column definitions, as upstream's watch encoder does.
+        var table = tables.ToTable(resource, [obj], include, obj.ResourceVersion(), null, time.GetUtcNow(), noHeaders: _sentHeaders);
+        _sentHeaders = true;
+        return table;
+    }
 
     private Task WriteBookmarkAsync(HttpResponse response, bool initialEventsEnd, CancellationToken ct)
     {
