@@ -1,6 +1,8 @@
 using Strata.ApiServer.Http;
 using Strata.ApiServer.Registry;
+using Strata.ApiServer.Defaulting;
 using Strata.ApiServer.Resources;
+using Strata.ApiServer.Validation;
 
 namespace Strata.ApiServer.Hosting;
 
@@ -9,6 +11,19 @@ internal static class ApiServerWiring
 {
     public static void Configure(ObjectRegistry registry)
     {
+        // Custom resources are validated against their CRD's schema, which is not done yet; built-in kinds by upstream's rules.
+        registry.Default = (resource, obj) =>
+        {
+            if (!resource.IsCustom)
+            {
+                ObjectDefaulter.Apply(resource.Group, resource.Kind, obj);
+            }
+        };
+        registry.Validate = (resource, obj, old) => resource.IsCustom
+            ? []
+            : old is null
+                ? ObjectValidator.ValidateCreate(resource.Group, resource.Kind, obj)
+                : ObjectValidator.ValidateUpdate(resource.Group, resource.Kind, obj, old);
     }
 
     public static void Configure(ResourceHandler handler)

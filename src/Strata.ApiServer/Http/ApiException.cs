@@ -74,9 +74,7 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
             ["message"] = e.Body,
             ["field"] = e.Field,
         }).ToArray());
-        var list = errors.Count == 1 ? errors[0].ToString() : "[" + string.Join(", ", errors) + "]";
-        var qualifiedKind = resource.Group.Length == 0 ? resource.Kind : $"{resource.Kind}.{resource.Group}";
-        return new ApiException(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {list}", details);
+        return new ApiException(422, "Invalid", StatusMessages.Invalid(resource.Group, resource.Kind, name, errors), details);
     }
 
     public static ApiException Internal(string message) => new(500, "InternalError", $"Internal error occurred: {message}");

@@ -369,6 +369,8 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
             Default?.Invoke(resource, updated);
         }
 
+        // Validation sees the stored version, as the store sets it before calling the strategy.
+        metadata["resourceVersion"] = oldMetadata["resourceVersion"]?.DeepClone();
         var errors = Validate?.Invoke(resource, updated, old) ?? [];
         if (errors.Count > 0)
         {
@@ -390,7 +392,6 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
             }
         }
 
-        metadata["resourceVersion"] = oldMetadata["resourceVersion"]?.DeepClone();
         if (JsonNode.DeepEquals(updated, old))
         {
             return old; // A no-op write is not stored and bumps nothing, as etcd3's GuaranteedUpdate.
