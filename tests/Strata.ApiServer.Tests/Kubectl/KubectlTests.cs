@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Strata.ApiServer.Tests.Support;
+
+namespace Strata.ApiServer.Tests.Kubectl;
+
+/// <summary>The real kubectl against a real Strata API server, on the seed's objects; outputs as upstream prints them.</summary>
+public sealed class KubectlTests : IAsyncLifetime
+{
+    private static readonly string Seed = Path.Combine(AppContext.BaseDirectory, "Kubectl", "testdata", "seed.yaml");
+    private TestApiServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await TestApiServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static string[][] Rows(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.RegularExpressions.Regex.Split(l.Trim(), @"\s{2,}")).ToArray();
+
+    [KubectlFact]
+    public void Api_resources_and_versions_list_what_is_served()
+    {
+        var resources = Rows(_server.KubectlOk("api-resources"));
+        Assert.Equal(["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"], resources[0]);
+        Assert.Contains(["services", "svc", "v1", "true", "Service"], resources);
+        Assert.Contains(["deployments", "deploy", "apps/v1", "true", "Deployment"], resources);
+        Assert.Contains(["endpointslices", "discovery.k8s.io/v1", "true", "EndpointSlice"], resources);
+        Assert.Contains(["ingresses", "ing", "networking.k8s.io/v1", "true", "Ingress"], resources);
+        Assert.Contains(["customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false", "CustomResourceDefinition"], resources);
+
+        Assert.Equal(
+            ["apiextensions.k8s.io/v1", "apps/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "networking.k8s.io/v1", "v1"],
+            _server.KubectlOk("api-versions").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [KubectlFact]
+    public void The_seed_applies_and_prints_as_upstream_prints_it()
+    {
+        Assert.Equal(
+            ["deployment.apps/nginx created", "service/kubia created", "service/kubia-nodeport created", "service/kubia-headless created", "ingress.networking.k8s.io/kubia created"],
+            _server.KubectlOk("apply", "-f", Seed).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.All(_server.KubectlOk("apply", "-f", Seed).Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.EndsWith(" unchanged", l));
+
+        var services = Rows(_server.KubectlOk("get", "svc"));
+        Assert.Equal(["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], services[0]);
+        Assert.Equal(["kubia-nodeport", "NodePort"], services.Single(r => r[0] == "kubia-nodeport")[..2]);
+        Assert.Equal("80:30123/TCP", services.Single(r => r[0] == "kubia-nodeport")[4]);
+        Assert.Equal(["kubia-headless", "ClusterIP", "None", "<none>", "80/TCP"], services.Single(r => r[0] == "kubia-headless")[..5]);
+
+        var wide = Rows(_server.KubectlOk("get", "svc", "kubia", "-o", "wide"));
+        Assert.Equal(["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"], wide[0]);
+        Assert.Equal("app=nginx", wide[1][^1]);
+
+        var deployments = Rows(_server.KubectlOk("get", "deploy", "-o", "wide"));
+        Assert.Equal(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"], deployments[0]);
+        Assert.Equal(["nginx", "0/3", "0", "0"], deployments[1][..4]);
+        Assert.Equal(["nginx", "nginx:1.25", "app=nginx"], deployments[1][^3..]);
+
+        var ingresses = Rows(_server.KubectlOk("get", "ing"));
+        Assert.Equal(["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], ingresses[0]);
+        Assert.Equal(["kubia", "nginx", "kubia.example.com", "80"], ingresses[1][..4]);
+
+        var describe = _server.KubectlOk("describe", "svc", "kubia");
+        Assert.Matches(@"Selector:\s+app=nginx", describe);
+        Assert.Matches(@"Type:\s+ClusterIP", describe);
+
+        // Defaulted as kube-apiserver defaults.
+        Assert.Equal("TCP None ClusterIP", _server.KubectlOk("get", "svc", "kubia", "-o", "jsonpath={.spec.ports[0].protocol} {.spec.sessionAffinity} {.spec.type}"));
+    }
+
+    [KubectlFact]
+    public void Patch_scale_label_and_delete_change_what_get_shows()
+    {
+        _server.KubectlOk("apply", "-f", Seed);
+        Assert.Equal("deployment.apps/nginx scaled\n", _server.KubectlOk("scale", "deploy", "nginx", "--replicas=5"));
+        Assert.Equal("5 2", _server.KubectlOk("get", "deploy", "nginx", "-o", "jsonpath={.spec.replicas} {.metadata.generation}"));
+
+        _server.KubectlOk("patch", "svc", "kubia", "-p", """{"spec":{"ports":[{"port":80,"targetPort":8080}]}}""");
+        Assert.Equal("8080", _server.KubectlOk("get", "svc", "kubia", "-o", "jsonpath={.spec.ports[0].targetPort}"));
+        _server.KubectlOk("patch", "svc", "kubia", "--type=json", "-p", """[{"op":"replace","path":"/spec/selector/app","value":"web"}]""");
+        _server.KubectlOk("patch", "svc", "kubia", "--type=merge", "-p", """{"metadata":{"labels":{"tier":"front"}}}""");
+        Assert.Equal("web front", _server.KubectlOk("get", "svc", "kubia", "-o", "jsonpath={.spec.selector.app} {.metadata.labels.tier}"));
+
+        Assert.Equal("service \"kubia\" deleted\n", _server.KubectlOk("delete", "svc", "kubia"));
+        var (code, _, stderr) = _server.Kubectl("get", "svc", "kubia");
+        Assert.Equal(1, code);
+        Assert.Equal("Error from server (NotFound): services \"kubia\" not found\n", stderr);
+    }
+
+    [KubectlFact]
+    public void Invalid_objects_get_upstreams_message_and_nothing_is_stored()
+    {
+        var before = _server.Host.Store.Revision;
+        var (code, _, stderr) = _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: web
+            spec:
+              ports:
+              - port: 80
+                nodePort: 80
+            """, "apply", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("The Service \"web\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'", stderr);
+
+        (code, _, stderr) = _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: Web_1
+            spec:
+              ports:
+              - port: 0
+            """, "create", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("The Service \"Web_1\" is invalid: ", stderr);
+        Assert.Contains("metadata.name: Invalid value: \"Web_1\": a DNS-1035 label must consist of lower case alphanumeric characters or '-'", stderr);
+        Assert.Contains("spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive", stderr);
+        Assert.Equal(before, _server.Host.Store.Revision);
+    }
+
+    [KubectlFact]
+    public async Task Get_watch_prints_a_row_for_each_change()
+    {
+        var start = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "--kubeconfig", _server.Host.KubeconfigPath, "--cache-dir", Path.Combine(_server.DataDirectory, "watch-cache"), "get", "configmaps", "-w", "--output-watch-events" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var watch = Process.Start(start)!;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var lines = new List<string>();
+            var reading = Task.Run(async () =>
+            {
+                while (lines.Count < 3 && await watch.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+                {
+                    lock (lines)
+                    {
+                        lines.Add(line);
+                    }
+                }
+            });
+
+            // The watch is open once kubectl has listed; then each change is one row.
+            await WaitUntilAsync(() => _server.Host.Store is { } && WatchersOpen() > 0, timeout.Token);
+            await _server.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps",
+                new JsonObject { ["metadata"] = new JsonObject { ["name"] = "w1" }, ["data"] = new JsonObject { ["a"] = "b" } });
+            await _server.SendAsync(HttpMethod.Delete, "/api/v1/namespaces/default/configmaps/w1");
+            await reading;
+
+            var rows = lines.Select(l => System.Text.RegularExpressions.Regex.Split(l.Trim(), @"\s+")).ToArray();
+            Assert.Equal(["EVENT", "NAME", "DATA", "AGE"], rows[0]);
+            Assert.Equal(["ADDED", "w1", "1"], rows[1][..3]);
+            Assert.Equal(["DELETED", "w1", "1"], rows[2][..3]);
+        }
+        finally
+        {
+            watch.Kill();
+            await watch.WaitForExitAsync();
+        }
+    }
+
+    private int WatchersOpen() => _server.Host.Store.WatcherCount;
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    [KubectlFact]
+    public void Explain_reads_the_served_openapi()
+    {
+        var explain = _server.KubectlOk("explain", "service.spec.ports.port");
+        Assert.Contains("FIELD: port <integer>", explain);
+        Assert.Contains("The port that will be exposed by this service.", explain);
+    }
+
+    [KubectlFact]
+    public void A_custom_resource_definition_is_served_to_kubectl_with_its_printer_columns()
+    {
+        _server.KubectlStdin("""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.example.com
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                additionalPrinterColumns:
+                - {name: Size, type: integer, jsonPath: .spec.size}
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          size: {type: integer}
+            """, "apply", "-f", "-");
+        var (code, stdout, stderr) = _server.KubectlStdin("""
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: w1}
+            spec: {size: 3}
+            """, "apply", "-f", "-");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("widget.example.com/w1 created\n", stdout);
+        var rows = Rows(_server.KubectlOk("get", "wd"));
+        Assert.Equal(["NAME", "SIZE"], rows[0]);
+        Assert.Equal(["w1", "3"], rows[1]);
+    }
+}
