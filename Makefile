@@ -53,6 +53,7 @@ bench: build
 	mkdir -p bench-results
 	$(OUT)/strata bench netlink --out bench-results/netlink.json
 	$(OUT)/strata bench cni --out bench-results/cni.json
+	$(OUT)/strata bench apiserver --out bench-results/apiserver.json
 
 clean:
 	rm -rf $(OUT) $(RESULTS) bench-results

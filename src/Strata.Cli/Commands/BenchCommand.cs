@@ -48,6 +48,31 @@ internal static class BenchCommand
             return 0;
         }));
         command.Subcommands.Add(cni);
+        command.Subcommands.Add(BuildApiServer(json, output));
+        return command;
+    }
+
+    private static Command BuildApiServer(Option<bool> json, Option<FileInfo?> output)
+    {
+        var objects = new Option<int>("--objects") { Description = "Services, and as many EndpointSlices, to create.", DefaultValueFactory = _ => 10_000 };
+        var watchers = new Option<int>("--watchers") { Description = "Watchers following the EndpointSlices.", DefaultValueFactory = _ => 100 };
+        var clients = new Option<int>("--clients") { Description = "Concurrent clients creating objects.", DefaultValueFactory = _ => 16 };
+        var command = new Command("apiserver", "Create, list and watch Services and EndpointSlices through the API server, once per storage backend.")
+        {
+            json, output, objects, watchers, clients,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var benchmark = new ApiServerBenchmark(result.GetValue(objects), result.GetValue(watchers), result.GetValue(clients), ApiServerBackends.Available());
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench apiserver: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        });
         return command;
     }
 
