@@ -18,7 +18,7 @@ public sealed record WatchOptions(ListOptions List, string? ResourceVersion, boo
 /// </summary>
 internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource, string? ns, WatchOptions options, ITableConverter? tables, ApiServerOptions serverOptions, TimeProvider time)
 {
-    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static readonly byte[] ClosingLine = "}\n"u8.ToArray();
     private long _lastRevision;
     private bool _sentHeaders;
 
@@ -118,7 +118,14 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
                 {
                     if (Translate(e) is { } translated)
                     {
-                        await WriteEventAsync(response, translated.Type, Render(translated.Object), ct);
+                        if (options.TableIncludeObject is null)
+                        {
+                            await WriteEventAsync(response, translated.Type, e.ValueJson, ct);
+                        }
+                        else
+                        {
+                            await WriteEventAsync(response, translated.Type, Render(translated.Object), ct);
+                        }
                     }
 
                     _lastRevision = e.Revision;
@@ -175,10 +182,14 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
         return WriteEventAsync(response, "BOOKMARK", bookmark, ct);
     }
 
-    private static async Task WriteEventAsync(HttpResponse response, string type, JsonObject obj, CancellationToken ct)
+    private static Task WriteEventAsync(HttpResponse response, string type, JsonObject obj, CancellationToken ct) =>
+        WriteEventAsync(response, type, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(obj), ct);
+
+    /// <summary>One line, <c>{"type":"ADDED","object":{...}}</c>, around an already serialized object.</summary>
+    private static async Task WriteEventAsync(HttpResponse response, string type, byte[] objectJson, CancellationToken ct)
     {
-        var line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), ct);
-        await response.Body.WriteAsync(NewLine, ct);
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"), ct);
+        await response.Body.WriteAsync(objectJson, ct);
+        await response.Body.WriteAsync(ClosingLine, ct);
     }
 }

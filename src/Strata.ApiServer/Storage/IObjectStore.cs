@@ -55,7 +55,16 @@ public enum WatchEventType
 /// A change: for deletes, <see cref="Value"/> is the last state with the delete's revision.
 /// <see cref="Previous"/> is the state before it (etcd's prevKV), null for creates.
 /// </summary>
-public sealed record StoreEvent(WatchEventType Type, string Key, JsonObject Value, long Revision, JsonObject? Previous);
+public sealed record StoreEvent(WatchEventType Type, string Key, JsonObject Value, long Revision, JsonObject? Previous)
+{
+    private byte[]? _valueJson;
+
+    /// <summary>
+    /// <see cref="Value"/> serialized once for every watcher that sends it as is (the watch cache's cached encoding).
+    /// Two watchers may race to fill it; both compute the same bytes.
+    /// </summary>
+    public byte[] ValueJson => _valueJson ??= System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Value);
+}
 
 public interface IWatchSubscription : IDisposable
 {
