@@ -29,6 +29,7 @@ internal static class ApiServerWiring
     public static void Configure(ResourceHandler handler)
     {
         handler.Patcher = new Patcher();
+        handler.Pruner = new FieldPruner(handler.Registry.Catalog);
         handler.Tables = new TableConverter();
     }
 

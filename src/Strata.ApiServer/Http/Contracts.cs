@@ -18,3 +18,9 @@ public interface IPatcher
 
     JsonObject Apply(string contentType, ResourceInfo resource, JsonObject current, JsonNode patch);
 }
+
+/// <summary>Drops the fields an object's schema does not know and names them (for <c>fieldValidation</c>).</summary>
+public interface IFieldPruner
+{
+    IReadOnlyList<string> Prune(ResourceInfo resource, JsonObject obj);
+}

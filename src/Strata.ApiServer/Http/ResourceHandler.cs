@@ -21,6 +21,9 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
     /// <summary>Renders objects as a meta.k8s.io/v1 Table; null serves plain objects even when a Table is asked for.</summary>
     public ITableConverter? Tables { get; set; }
 
+    /// <summary>Drops unknown fields from written objects; with <c>fieldValidation=Strict</c> they are refused instead.</summary>
+    public IFieldPruner? Pruner { get; set; }
+
     /// <summary>Applies a PATCH body of the given content type to the current object.</summary>
     public IPatcher? Patcher { get; set; }
 
@@ -57,7 +60,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 await WriteObjectAsync(context, 200, resource, await registry.GetAsync(resource, ns, path.Name, ct));
                 break;
             case "POST" when path.Name is null:
-                await WriteObjectAsync(context, 201, resource, await registry.CreateAsync(resource, ns, await ReadBodyAsync(request), IsDryRun(query), ct));
+                await WriteObjectAsync(context, 201, resource, await registry.CreateAsync(resource, ns, CheckFields(context, resource, await ReadBodyAsync(request)), IsDryRun(query), ct));
                 break;
             case "POST" when path.Subresource == "binding":
                 await BindAsync(context, resource, ns!, path.Name);
@@ -71,7 +74,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 await WriteObjectAsync(context, 200, resource, await FinalizeNamespaceAsync(resource, path.Name, await ReadBodyAsync(request), ct));
                 break;
             case "PUT" when path.Name is not null:
-                var body = await ReadBodyAsync(request);
+                var body = CheckFields(context, resource, await ReadBodyAsync(request));
                 var before = await TryGetAsync(resource, ns, path.Name, ct);
                 var updated = await registry.UpdateAsync(resource, ns, path.Name, body, path.Subresource, ct);
                 await WriteObjectAsync(context, before is null ? 201 : 200, resource, updated);
@@ -160,8 +163,42 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             return;
         }
 
-        var patched = await registry.UpdateWithAsync(resource, ns, name, current => Patcher.Apply(contentType, resource, current, patch), subresource, context.RequestAborted);
+        var patched = await registry.UpdateWithAsync(resource, ns, name,
+            current => CheckFields(context, resource, Patcher.Apply(contentType, resource, current, patch)), subresource, context.RequestAborted);
         await WriteObjectAsync(context, 200, resource, patched);
+    }
+
+    /// <summary>
+    /// Unknown fields, by <c>fieldValidation</c> (KEP-2885): Strict refuses them with the strict decoder's message,
+    /// Warn (the default) drops them with a <c>Warning</c> header each, Ignore drops them silently.
+    /// </summary>
+    private JsonObject CheckFields(HttpContext context, ResourceInfo resource, JsonObject obj)
+    {
+        var mode = context.Request.Query["fieldValidation"] is { Count: > 0 } v ? v.ToString() : "Warn";
+        if (mode is not ("Strict" or "Warn" or "Ignore"))
+        {
+            throw ApiException.BadRequest($"fieldValidation: Unsupported value: \"{mode}\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+        }
+
+        var unknown = Pruner?.Prune(resource, obj) ?? [];
+        if (unknown.Count == 0 || mode == "Ignore")
+        {
+            return obj;
+        }
+
+        if (mode == "Strict")
+        {
+            throw ApiException.BadRequest(
+                $"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: strict decoding error: " +
+                string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+        }
+
+        foreach (var field in unknown)
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"unknown field \\\"{field}\\\"\"");
+        }
+
+        return obj;
     }
 
     private async Task BindAsync(HttpContext context, ResourceInfo pods, string ns, string name)

@@ -51,6 +51,9 @@ public sealed class PatchSchema
     /// <summary>The built-in Kubernetes v1.32 types Strata serves (from the embedded OpenAPI v2 document).</summary>
     public static PatchSchema Kubernetes => _kubernetes.Value;
 
+    /// <summary>A definition's schema, or null if the document has none by that name.</summary>
+    public JsonObject? Definition(string name) => _definitions.GetValueOrDefault(name);
+
     /// <summary>Definition names, e.g. <c>io.k8s.api.core.v1.Pod</c>.</summary>
     public IEnumerable<string> DefinitionNames => _definitions.Keys;
 

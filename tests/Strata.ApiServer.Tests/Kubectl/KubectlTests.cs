@@ -70,6 +70,31 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void Unknown_fields_are_refused_by_default_and_dropped_with_warnings_on_request()
+    {
+        const string typo = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: typo, foo: 1}
+            spec:
+              fooo: 1
+              ports: [{port: 80, bar: x}]
+            """;
+        var (code, _, stderr) = _server.KubectlStdin(typo, "apply", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("Service in version \"v1\" cannot be handled as a Service: strict decoding error: unknown field \"metadata.foo\", unknown field \"spec.fooo\", unknown field \"spec.ports[0].bar\"", stderr);
+        Assert.Equal(1, _server.Kubectl("get", "svc", "typo").ExitCode);
+
+        (code, _, stderr) = _server.KubectlStdin(typo, "create", "-f", "-", "--validate=warn");
+        Assert.Equal(0, code);
+        Assert.Contains("Warning: unknown field \"spec.fooo\"", stderr);
+        var stored = JsonNode.Parse(_server.KubectlOk("get", "svc", "typo", "-o", "json"))!;
+        Assert.Null(stored["spec"]!["fooo"]);
+        Assert.Null(stored["spec"]!["ports"]![0]!["bar"]);
+        Assert.Null(stored["metadata"]!["foo"]);
+    }
+
+    [KubectlFact]
     public void Patch_scale_label_and_delete_change_what_get_shows()
     {
         _server.KubectlOk("apply", "-f", Seed);
@@ -218,6 +243,15 @@ public sealed class KubectlTests : IAsyncLifetime
             """, "apply", "-f", "-");
         Assert.True(code == 0, stderr);
         Assert.Equal("widget.example.com/w1 created\n", stdout);
+        (code, _, stderr) = _server.KubectlStdin("""
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: w2}
+            spec: {size: 4, color: red}
+            """, "apply", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.color\"", stderr);
+
         var rows = Rows(_server.KubectlOk("get", "wd"));
         Assert.Equal(["NAME", "SIZE"], rows[0]);
         Assert.Equal(["w1", "3"], rows[1]);

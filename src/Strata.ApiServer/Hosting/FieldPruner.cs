@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Strata.ApiServer.Http;
+using Strata.ApiServer.Patching;
+using Strata.ApiServer.Resources;
+using Strata.ApiServer.Validation;
+
+namespace Strata.ApiServer.Hosting;
+
+/// <summary>Unknown fields by the built-in kinds' OpenAPI schema, or a custom resource's CRD schema.</summary>
+internal sealed class FieldPruner(ResourceCatalog catalog) : IFieldPruner
+{
+    private static readonly JsonObject ObjectMetaRef = new() { ["$ref"] = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" };
+
+    public IReadOnlyList<string> Prune(ResourceInfo resource, JsonObject obj)
+    {
+        var kubernetes = PatchSchema.Kubernetes;
+        if (!resource.IsCustom)
+        {
+            return kubernetes.TryGetDefinitionName(resource.Group, resource.Version, resource.Kind, out var name) && kubernetes.Definition(name) is { } schema
+                ? UnknownFields.Prune(obj, schema, kubernetes.Definition)
+                : [];
+        }
+
+        var crd = catalog.CustomDefinitions.Values.FirstOrDefault(c =>
+            (string?)c["spec"]?["group"] == resource.Group && (string?)c["spec"]?["names"]?["plural"] == resource.Resource);
+        var version = crd?["spec"]?["versions"]?.AsArray().FirstOrDefault(v => (string?)v?["name"] == resource.Version);
+        if (version?["schema"]?["openAPIV3Schema"] is not JsonObject structural)
+        {
+            return [];
+        }
+
+        var unknown = new List<string>(UnknownFields.Prune(obj, structural, kubernetes.Definition));
+        if (obj["metadata"] is JsonObject metadata)
+        {
+            unknown.AddRange(UnknownFields.Prune(metadata, ObjectMetaRef, kubernetes.Definition, root: false).Select(p => "metadata." + p));
+        }
+
+        return unknown;
+    }
+}
