@@ -67,7 +67,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 break;
             case "PUT" when path.Name is not null && path.Subresource == "scale":
                 var scale = await ReadBodyAsync(request);
-                var scaled = await registry.UpdateWithAsync(resource, ns, path.Name, current => Scale.Apply(current, scale), null, ct);
+                var scaled = await registry.UpdateWithAsync(resource, ns, path.Name, current => Scale.Apply(current, scale), null, IsDryRun(query), ct);
                 await WriteAsync(context, 200, Scale.From(resource, scaled));
                 break;
             case "PUT" when path.Name is not null && path.Subresource == "finalize":
@@ -76,7 +76,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             case "PUT" when path.Name is not null:
                 var body = CheckFields(context, resource, await ReadBodyAsync(request));
                 var before = await TryGetAsync(resource, ns, path.Name, ct);
-                var updated = await registry.UpdateAsync(resource, ns, path.Name, body, path.Subresource, ct);
+                var updated = await registry.UpdateAsync(resource, ns, path.Name, body, path.Subresource, IsDryRun(query), ct);
                 await WriteObjectAsync(context, before is null ? 201 : 200, resource, updated);
                 break;
             case "PATCH" when path.Name is not null:
@@ -158,13 +158,13 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
         {
             // The patch is to the Scale, not the object (ScaleREST's Update through a scaleUpdatedObjectInfo).
             var scaled = await registry.UpdateWithAsync(resource, ns, name, current =>
-                Scale.Apply(current, Patcher.Apply(contentType, ScaleResource, Scale.From(resource, current), patch)), subresource, context.RequestAborted);
+                Scale.Apply(current, Patcher.Apply(contentType, ScaleResource, Scale.From(resource, current), patch)), subresource, IsDryRun(context.Request.Query), context.RequestAborted);
             await WriteAsync(context, 200, Scale.From(resource, scaled));
             return;
         }
 
         var patched = await registry.UpdateWithAsync(resource, ns, name,
-            current => CheckFields(context, resource, Patcher.Apply(contentType, resource, current, patch)), subresource, context.RequestAborted);
+            current => CheckFields(context, resource, Patcher.Apply(contentType, resource, current, patch)), subresource, IsDryRun(context.Request.Query), context.RequestAborted);
         await WriteObjectAsync(context, 200, resource, patched);
     }
 
@@ -235,7 +235,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             status["conditions"] = conditions;
             pod["status"] = status;
             return pod;
-        }, "binding", context.RequestAborted);
+        }, "binding", cancellationToken: context.RequestAborted);
         await WriteAsync(context, 201, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 });
     }
 
@@ -246,7 +246,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
         {
             current["spec"] = new JsonObject { ["finalizers"] = finalizers.DeepClone() };
             return current;
-        }, "finalize", ct);
+        }, "finalize", cancellationToken: ct);
     }
 
     private async Task<JsonObject?> TryGetAsync(ResourceInfo resource, string? ns, string name, CancellationToken ct)
@@ -339,6 +339,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
 
         string? uid = null;
         string? rv = null;
+        var dryRun = IsDryRun(query);
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             var body = await ReadNodeAsync(request);
@@ -351,12 +352,13 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                     policy = od.GetValue<bool>() ? "Orphan" : "Background";
                 }
 
+                dryRun |= o["dryRun"] is JsonArray d && d.Any(v => (string?)v == "All");
                 uid = (string?)o["preconditions"]?["uid"];
                 rv = (string?)o["preconditions"]?["resourceVersion"];
             }
         }
 
-        return new DeleteOptions(grace, policy, uid, rv);
+        return new DeleteOptions(grace, policy, uid, rv, dryRun);
     }
 
     public static async Task<JsonObject> ReadBodyAsync(HttpRequest request) =>

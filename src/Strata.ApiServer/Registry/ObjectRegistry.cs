@@ -17,7 +17,7 @@ public sealed record ListOptions(LabelSelector Labels, FieldSelector Fields, int
 
 public sealed record ListResult(IReadOnlyList<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
 
-public sealed record DeleteOptions(long? GracePeriodSeconds = null, string? PropagationPolicy = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null)
+public sealed record DeleteOptions(long? GracePeriodSeconds = null, string? PropagationPolicy = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null, bool DryRun = false)
 {
     public static DeleteOptions Default { get; } = new();
 }
@@ -181,7 +181,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
     }
 
     /// <summary>PUT: replace the object (or its status), with the body's resourceVersion as the precondition.</summary>
-    public async Task<JsonObject> UpdateAsync(ResourceInfo resource, string? ns, string name, JsonObject obj, string? subresource = null, CancellationToken cancellationToken = default)
+    public async Task<JsonObject> UpdateAsync(ResourceInfo resource, string? ns, string name, JsonObject obj, string? subresource = null, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         obj = obj.DeepClone().AsObject();
         CheckIdentity(resource, ns, name, obj);
@@ -191,20 +191,20 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
             if (subresource is null && KindStrategy.AllowCreateOnUpdate(resource))
             {
                 obj.Metadata().Remove("resourceVersion");
-                return await CreateAsync(resource, ns, obj, cancellationToken: cancellationToken);
+                return await CreateAsync(resource, ns, obj, dryRun, cancellationToken);
             }
 
             throw ApiException.NotFound(resource, name);
         }
 
-        return await WriteUpdateAsync(resource, ns, name, current, obj, subresource, cancellationToken);
+        return await WriteUpdateAsync(resource, ns, name, current, obj, subresource, dryRun, cancellationToken);
     }
 
     /// <summary>
     /// A read-modify-write (PATCH, scale): <paramref name="change"/> gets the current object and returns the new one;
     /// it is re-run on the fresh object when another writer got in between (upstream's GuaranteedUpdate).
     /// </summary>
-    public async Task<JsonObject> UpdateWithAsync(ResourceInfo resource, string? ns, string name, Func<JsonObject, JsonObject> change, string? subresource = null, CancellationToken cancellationToken = default)
+    public async Task<JsonObject> UpdateWithAsync(ResourceInfo resource, string? ns, string name, Func<JsonObject, JsonObject> change, string? subresource = null, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -218,7 +218,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
             try
             {
-                return await WriteUpdateAsync(resource, ns, name, current, updated, subresource, cancellationToken);
+                return await WriteUpdateAsync(resource, ns, name, current, updated, subresource, dryRun, cancellationToken);
             }
             catch (ApiException e) when (e.Reason == "Conflict" && attempt < MaxConflictRetries
                 && updated.ResourceVersion() == current.Value.ResourceVersion())
@@ -274,7 +274,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
                 if (specFinalizers > 0 || finalizers.Count > 0)
                 {
                     updated["status"] = new JsonObject { ["phase"] = "Terminating" };
-                    return new DeleteResult(await MarkDeletingAsync(resource, current, updated, finalizers, 0, cancellationToken), false);
+                    return new DeleteResult(await MarkDeletingAsync(current, updated, finalizers, 0, options.DryRun, cancellationToken), false);
                 }
             }
 
@@ -283,12 +283,17 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
             {
                 try
                 {
-                    return new DeleteResult(await MarkDeletingAsync(resource, current, updated, finalizers, grace, cancellationToken), false);
+                    return new DeleteResult(await MarkDeletingAsync(current, updated, finalizers, grace, options.DryRun, cancellationToken), false);
                 }
                 catch (RevisionConflictException) when (attempt < MaxConflictRetries)
                 {
                     continue;
                 }
+            }
+
+            if (options.DryRun)
+            {
+                return new DeleteResult(obj, true);
             }
 
             try
@@ -334,7 +339,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
     public static bool Matches(JsonObject obj, ListOptions options) =>
         options.Labels.Matches(obj.Labels()) && options.Fields.Matches(obj);
 
-    private async Task<JsonObject> WriteUpdateAsync(ResourceInfo resource, string? ns, string name, StoredObject current, JsonObject updated, string? subresource, CancellationToken cancellationToken)
+    private async Task<JsonObject> WriteUpdateAsync(ResourceInfo resource, string? ns, string name, StoredObject current, JsonObject updated, string? subresource, bool dryRun, CancellationToken cancellationToken)
     {
         var old = current.Value;
         var expected = ObjectMeta.ParseRevision(updated.ResourceVersion(), "resourceVersion");
@@ -380,6 +385,11 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
         if (old.IsDeleting() && updated.Finalizers().Count == 0 && !HasPendingGrace(resource, old))
         {
             // The last finalizer is gone from an object being deleted: delete it now (store.go's shouldDeleteDuringUpdate).
+            if (dryRun)
+            {
+                return updated;
+            }
+
             try
             {
                 var deleted = await store.DeleteAsync(current.Key, current.ModRevision, cancellationToken);
@@ -395,6 +405,11 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
         if (JsonNode.DeepEquals(updated, old))
         {
             return old; // A no-op write is not stored and bumps nothing, as etcd3's GuaranteedUpdate.
+        }
+
+        if (dryRun)
+        {
+            return updated;
         }
 
         try
@@ -413,7 +428,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
         }
     }
 
-    private async Task<JsonObject> MarkDeletingAsync(ResourceInfo resource, StoredObject current, JsonObject updated, List<string> finalizers, long grace, CancellationToken cancellationToken)
+    private async Task<JsonObject> MarkDeletingAsync(StoredObject current, JsonObject updated, List<string> finalizers, long grace, bool dryRun, CancellationToken cancellationToken)
     {
         var metadata = updated.Metadata();
         if (metadata["deletionTimestamp"] is null)
@@ -429,9 +444,9 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
         }
 
         updated.SetFinalizers(finalizers);
-        if (JsonNode.DeepEquals(updated, current.Value))
+        if (JsonNode.DeepEquals(updated, current.Value) || dryRun)
         {
-            return current.Value;
+            return dryRun ? updated : current.Value;
         }
 
         return (await store.UpdateAsync(current.Key, updated, current.ModRevision, cancellationToken)).Value;

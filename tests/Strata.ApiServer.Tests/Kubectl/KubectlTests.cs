@@ -114,6 +114,26 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void Server_dry_runs_and_diff_show_changes_without_making_them()
+    {
+        _server.KubectlOk("apply", "-f", Seed);
+        var before = _server.Host.Store.Revision;
+        var changed = _server.DataDirectory + "/seed4.yaml";
+        File.WriteAllText(changed, File.ReadAllText(Seed).Replace("replicas: 3", "replicas: 4"));
+
+        var (code, diff, _) = _server.Kubectl("diff", "-f", changed);
+        Assert.Equal(1, code); // kubectl diff exits 1 when there are differences
+        Assert.Contains("-  replicas: 3", diff);
+        Assert.Contains("+  replicas: 4", diff);
+        Assert.Contains("deployment.apps/nginx configured (server dry run)", _server.KubectlOk("apply", "-f", changed, "--dry-run=server"));
+        Assert.Equal("service \"kubia\" deleted (server dry run)\n", _server.KubectlOk("delete", "svc", "kubia", "--dry-run=server"));
+
+        Assert.Equal("3", _server.KubectlOk("get", "deploy", "nginx", "-o", "jsonpath={.spec.replicas}"));
+        Assert.Equal(0, _server.Kubectl("get", "svc", "kubia").ExitCode);
+        Assert.Equal(before, _server.Host.Store.Revision);
+    }
+
+    [KubectlFact]
     public void Invalid_objects_get_upstreams_message_and_nothing_is_stored()
     {
         var before = _server.Host.Store.Revision;
