@@ -18,7 +18,7 @@ internal sealed class Patcher : IPatcher
 
     public bool Supports(string contentType, ResourceInfo resource) => contentType switch
     {
-        JsonPatchType or MergePatchType => true,
+        JsonPatchType or MergePatchType or ApplyPatchType => true,
         StrategicMergePatchType => true, // Custom resources get upstream's 415 message from Apply.
         _ => false,
     };
@@ -31,6 +31,7 @@ internal sealed class Patcher : IPatcher
             {
                 JsonPatchType => JsonPatch.Apply(current, patch),
                 MergePatchType => JsonMergePatch.ApplyToObject(current, patch),
+                ApplyPatchType => ServerSideApply(resource, current, patch),
                 _ => StrategicMerge(resource, current, patch),
             };
             return result as JsonObject ?? throw ApiException.BadRequest("the patch did not produce an object");
@@ -49,6 +50,48 @@ internal sealed class Patcher : IPatcher
         }
 
         return StrategicMergePatch.Apply(current, patch, PatchSchema.Kubernetes, definition);
+    }
+
+    /// <summary>
+    /// Server-side apply, without field ownership: the applied configuration is merged into the live object as a
+    /// structured merge does (maps merge, keyed lists merge by their keys, other lists are replaced), using the
+    /// strategic merge keys for built-in kinds and plain merging for custom resources. Fields a manager stops
+    /// applying are not removed, and no conflicts are raised: there are no managedFields yet.
+    /// </summary>
+    private static JsonNode ServerSideApply(ResourceInfo resource, JsonObject current, JsonNode applied)
+    {
+        if (applied is not JsonObject config)
+        {
+            throw ApiException.BadRequest("the apply configuration must be an object");
+        }
+
+        var merged = !resource.IsCustom && PatchSchema.Kubernetes.TryGetDefinitionName(resource.Group, resource.Version, resource.Kind, out var definition)
+            ? StrategicMergePatch.Apply(current, WithoutNulls(config), PatchSchema.Kubernetes, definition)
+            : JsonMergePatch.ApplyToObject(current, WithoutNulls(config));
+        return merged;
+    }
+
+    /// <summary>An apply configuration states values; a null there is not a deletion directive as in a merge patch.</summary>
+    private static JsonNode WithoutNulls(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                var copy = new JsonObject();
+                foreach (var (key, value) in obj)
+                {
+                    if (value is not null)
+                    {
+                        copy[key] = WithoutNulls(value);
+                    }
+                }
+
+                return copy;
+            case JsonArray array:
+                return new JsonArray(array.Where(v => v is not null).Select(v => WithoutNulls(v!)).ToArray());
+            default:
+                return node.DeepClone();
+        }
     }
 
     private static string Reason(int status) => status switch

@@ -154,6 +154,23 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
         }
 
         var patch = await ReadNodeAsync(context.Request);
+        if (contentType == "application/apply-patch+yaml")
+        {
+            if (string.IsNullOrEmpty(context.Request.Query["fieldManager"]))
+            {
+                throw ApiException.BadRequest("PATCH: fieldManager: Required value: is required for apply patch");
+            }
+
+            // Apply creates what does not exist yet (handlers/patch.go applyPatcher with create-on-update).
+            if (subresource is null && await TryGetAsync(resource, ns, name, context.RequestAborted) is null)
+            {
+                var config = patch as JsonObject ?? throw ApiException.BadRequest("the apply configuration must be an object");
+                var createdObject = await registry.CreateAsync(resource, ns, CheckFields(context, resource, config.DeepClone().AsObject()), IsDryRun(context.Request.Query), context.RequestAborted);
+                await WriteObjectAsync(context, 201, resource, createdObject);
+                return;
+            }
+        }
+
         if (subresource == "scale")
         {
             // The patch is to the Scale, not the object (ScaleREST's Update through a scaleUpdatedObjectInfo).

@@ -134,6 +134,28 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void Server_side_apply_creates_then_merges_the_applied_configuration()
+    {
+        Assert.All(_server.KubectlOk("apply", "--server-side", "-f", Seed).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            l => Assert.EndsWith(" serverside-applied", l));
+        var changed = _server.DataDirectory + "/seed4.yaml";
+        File.WriteAllText(changed, File.ReadAllText(Seed).Replace("replicas: 3", "replicas: 4"));
+        _server.KubectlOk("apply", "--server-side", "-f", changed);
+        Assert.Equal("4 nginx 80", _server.KubectlOk("get", "deploy", "nginx", "-o",
+            "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].name} {.spec.template.spec.containers[0].ports[0].containerPort}"));
+    }
+
+    [Fact]
+    public async Task Apply_patches_need_a_field_manager()
+    {
+        using var content = new StringContent("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", System.Text.Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/apply-patch+yaml");
+        using var response = await _server.Http.PatchAsync("/api/v1/namespaces/default/configmaps/a", content);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("fieldManager: Required value", await response.Content.ReadAsStringAsync());
+    }
+
+    [KubectlFact]
     public void Invalid_objects_get_upstreams_message_and_nothing_is_stored()
     {
         var before = _server.Host.Store.Revision;
