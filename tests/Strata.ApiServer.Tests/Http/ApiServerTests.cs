@@ -137,6 +137,32 @@ public sealed class ApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_updates_from_one_version_let_exactly_one_through()
+    {
+        var (_, created) = await _server.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", ConfigMap("race"));
+        var rv = (string)created["metadata"]!["resourceVersion"]!;
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            var update = ConfigMap("race", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            update["metadata"]!["resourceVersion"] = rv;
+            return (await _server.SendAsync(HttpMethod.Put, "/api/v1/namespaces/default/configmaps/race", update)).Status;
+        }));
+        Assert.Equal(1, statuses.Count(s => s == 200));
+        Assert.Equal(11, statuses.Count(s => s == 409));
+    }
+
+    [Fact]
+    public async Task Concurrent_patches_all_apply_because_each_is_retried_on_the_fresh_object()
+    {
+        await _server.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "merge" } });
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            _server.SendAsync(HttpMethod.Patch, "/api/v1/namespaces/default/configmaps/merge",
+                new JsonObject { ["data"] = new JsonObject { [$"k{i}"] = "v" } }, "application/merge-patch+json")));
+        var (_, merged) = await _server.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/configmaps/merge");
+        Assert.Equal(12, merged["data"]!.AsObject().Count);
+    }
+
+    [Fact]
     public async Task GenerateName_gets_a_five_character_suffix()
     {
         var body = new JsonObject { ["metadata"] = new JsonObject { ["generateName"] = "web-" } };

@@ -64,6 +64,30 @@ public sealed class KubectlTests : IAsyncLifetime
         var describe = _server.KubectlOk("describe", "svc", "kubia");
         Assert.Matches(@"Selector:\s+app=nginx", describe);
         Assert.Matches(@"Type:\s+ClusterIP", describe);
+        Assert.Matches(@"Rules:\s+Host\s+Path\s+Backends", _server.KubectlOk("describe", "ing", "kubia"));
+
+        _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web-1, labels: {app: nginx}}
+            spec:
+              containers: [{name: nginx, image: nginx:1.25, ports: [{containerPort: 80}]}]
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: kubia}
+            subsets:
+            - addresses: [{ip: 10.233.64.2}, {ip: 10.233.65.2}]
+              ports: [{port: 80}]
+            """, "apply", "-f", "-");
+        var pods = Rows(_server.KubectlOk("get", "pods", "-o", "wide"));
+        Assert.Equal(["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"], pods[0]);
+        Assert.Equal(["web-1", "0/1", "Pending", "0"], pods[1][..4]);
+        Assert.Matches(@"QoS Class:\s+BestEffort", _server.KubectlOk("describe", "pod", "web-1"));
+        var endpoints = Rows(_server.KubectlOk("get", "endpoints"));
+        Assert.Equal(["NAME", "ENDPOINTS", "AGE"], endpoints[0]);
+        Assert.Equal(["kubia", "10.233.64.2:80,10.233.65.2:80"], endpoints[1][..2]);
+        Assert.Matches(@"Addresses:\s+10.233.64.2,10.233.65.2", _server.KubectlOk("describe", "endpoints", "kubia"));
 
         // Defaulted as kube-apiserver defaults.
         Assert.Equal("TCP None ClusterIP", _server.KubectlOk("get", "svc", "kubia", "-o", "jsonpath={.spec.ports[0].protocol} {.spec.sessionAffinity} {.spec.type}"));
