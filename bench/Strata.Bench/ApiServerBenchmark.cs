@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -180,33 +178,7 @@ public sealed class ApiServerBenchmark(int objects, int watchers, int clients, I
         return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
-    private static HttpClient Client(ApiServerHost host)
-    {
-        var ca = host.Credentials.CaCertificate;
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 64,
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    if (certificate is null)
-                    {
-                        return false;
-                    }
-
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(new X509Certificate2(certificate));
-                },
-            },
-        };
-        var http = new HttpClient(handler) { BaseAddress = host.Addresses[0], Timeout = TimeSpan.FromMinutes(2) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Credentials.Token);
-        return http;
-    }
+    private static HttpClient Client(ApiServerHost host) => AdminHttpClient.Create(host);
 }
 
 public sealed record CreatePhase(double OpsPerSecond, double P50Ms, double P99Ms, double Seconds);

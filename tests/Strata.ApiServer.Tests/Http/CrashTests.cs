@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Strata.ApiServer.Hosting;
 
 namespace Strata.ApiServer.Tests.Http;
 
@@ -105,19 +105,8 @@ public sealed class CrashTests : IDisposable
     {
         var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_directory, "pki", "ca.crt"));
         var token = File.ReadAllText(Path.Combine(_directory, "pki", "token")).Trim();
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(certificate);
-            },
-        };
-        var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var http = AdminHttpClient.Create(new Uri($"https://127.0.0.1:{port}"), ca, token);
+        http.Timeout = TimeSpan.FromSeconds(30);
         return http;
     }
 

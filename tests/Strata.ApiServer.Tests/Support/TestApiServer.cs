@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Strata.ApiServer.Hosting;
@@ -93,25 +92,8 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public static HttpClient CreateClient(ApiServerHost host)
     {
-        var ca = host.Credentials.CaCertificate;
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                if (certificate is null)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(certificate);
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = host.Addresses[0], Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Credentials.Token);
+        var client = AdminHttpClient.Create(host);
+        client.Timeout = TimeSpan.FromSeconds(60);
         return client;
     }
 }
