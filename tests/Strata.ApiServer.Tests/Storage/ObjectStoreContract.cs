@@ -209,6 +209,10 @@ public abstract class ObjectStoreContract : IAsyncLifetime
         Assert.False(pastTheEnd.More);
         Assert.Equal(R(4), pastTheEnd.Revision);
 
+        var afterEverything = await Store.ListAsync(K("/p/"), K("/q"), 0);
+        Assert.Empty(afterEverything.Items);
+        Assert.False(afterEverything.More);
+
         var empty = await Store.ListAsync(K("/nothing/"), null, 0);
         Assert.Empty(empty.Items);
         Assert.Equal(R(4), empty.Revision);
@@ -348,6 +352,24 @@ public abstract class ObjectStoreContract : IAsyncLifetime
         {
             watchers.ForEach(w => w.Dispose());
         }
+    }
+
+    [StoreFact]
+    public async Task A_watcher_that_reads_late_still_gets_every_event_in_order()
+    {
+        const int writers = 8;
+        const int perWriter = 300; // 2,400 events: more than a watch buffers before it stops reading from its source.
+        using var watch = Store.Watch(K("/late/"), Base);
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < perWriter; i++)
+            {
+                await Store.CreateAsync(K($"/late/{w}-{i}"), Obj($"{w}-{i}"));
+            }
+        })));
+
+        var revisions = (await Take(watch, writers * perWriter)).Select(e => e.Revision);
+        Assert.Equal(Enumerable.Range(1, writers * perWriter).Select(i => R(i)), revisions);
     }
 
     [StoreFact]
