@@ -15,8 +15,8 @@ namespace Strata.Bench;
 /// </summary>
 public sealed class ApiServerBenchmark(int objects, int watchers, int clients, IReadOnlyList<ApiServerBenchmark.Backend> backends)
 {
-    /// <summary>A storage backend to measure: its name and how to fill in the server options for it.</summary>
-    public sealed record Backend(string Name, Action<ApiServerOptions> Configure);
+    /// <summary>A storage backend to measure: its name, and how to set it up for a server (what it returns is disposed after the run).</summary>
+    public sealed record Backend(string Name, Func<ApiServerOptions, Task<IAsyncDisposable?>> Prepare);
 
     public async Task<ApiServerBenchmarkReport> RunAsync(Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -36,7 +36,7 @@ public sealed class ApiServerBenchmark(int objects, int watchers, int clients, I
         try
         {
             var options = new ApiServerOptions { DataDirectory = directory, Listen = ["127.0.0.1:0"] };
-            backend.Configure(options);
+            await using var backendResources = await backend.Prepare(options);
             await using var host = await ApiServerHost.StartAsync(options, cancellationToken: ct);
             using var http = Client(host);
             await PostAsync(http, "/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "bench" } }, ct);

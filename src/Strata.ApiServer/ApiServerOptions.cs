@@ -21,6 +21,9 @@ public sealed class ApiServerOptions
     /// <summary>How long the change log is kept for watches to resume from (kube-apiserver compacts every 5 minutes).</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Store objects in this etcd (kube-apiserver's --etcd-servers, e.g. http://127.0.0.1:2379) instead of SQLite.</summary>
+    public string? EtcdServers { get; set; }
+
     /// <summary>synchronous=FULL in SQLite: acknowledged writes survive power loss too, not only a process crash.</summary>
     public bool Durable { get; set; }
 
@@ -34,6 +37,11 @@ public sealed class ApiServerOptions
         if (Listen.Count == 0 && ListenHandles.Count == 0)
         {
             throw new ArgumentException("give at least one --listen address or --listen-fd");
+        }
+
+        if (EtcdServers is not null && !Uri.TryCreate(EtcdServers, UriKind.Absolute, out _))
+        {
+            throw new ArgumentException($"--etcd-servers {EtcdServers}: expected a URL such as http://127.0.0.1:2379");
         }
 
         foreach (var address in Listen)

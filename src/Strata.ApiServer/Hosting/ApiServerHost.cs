@@ -24,7 +24,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _compactor;
 
-    private ApiServerHost(WebApplication app, SqliteObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
+    private ApiServerHost(WebApplication app, IObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
     {
         _app = app;
         Store = store;
@@ -35,7 +35,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _compactor = CompactLoopAsync(options.CompactionInterval, logger, _stopping.Token);
     }
 
-    public SqliteObjectStore Store { get; }
+    public IObjectStore Store { get; }
 
     public ObjectRegistry Registry { get; }
 
@@ -51,7 +51,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
         var credentials = ServerCredentials.LoadOrCreate(Path.Combine(options.DataDirectory, "pki"));
-        var store = SqliteObjectStore.Open(Path.Combine(options.DataDirectory, "state.db"), options.Durable);
+        IObjectStore store = options.EtcdServers is { } etcd
+            ? await EtcdObjectStore.ConnectAsync(etcd, cancellationToken)
+            : SqliteObjectStore.Open(Path.Combine(options.DataDirectory, "state.db"), options.Durable);
         var catalog = new ResourceCatalog();
         var time = TimeProvider.System;
         var registry = new ObjectRegistry(store, catalog, time);

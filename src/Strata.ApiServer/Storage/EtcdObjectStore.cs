@@ -58,7 +58,7 @@ public sealed class EtcdObjectStore : IObjectStore
     /// <summary>Keys per Range when a list asks for everything (limit 0); upstream's apiserver pages its own lists the same way.</summary>
     internal int ListPageSize { get; set; } = 500;
 
-    internal int WatcherCount
+    public int WatcherCount
     {
         get
         {

@@ -16,6 +16,9 @@ public interface IObjectStore : IAsyncDisposable
     /// <summary>Revisions at or below this one have been compacted away: a watch cannot start there.</summary>
     long CompactedRevision { get; }
 
+    /// <summary>Open watch subscriptions.</summary>
+    int WatcherCount { get; }
+
     Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Keys under <paramref name="prefix"/> in key order, starting after <paramref name="afterKey"/>, at most <paramref name="limit"/> (0: all).</summary>

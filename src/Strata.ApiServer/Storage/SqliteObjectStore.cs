@@ -32,7 +32,7 @@ public sealed class SqliteObjectStore : IObjectStore
 
     public long CompactedRevision => Interlocked.Read(ref _compacted);
 
-    internal int WatcherCount => _hub.Count;
+    public int WatcherCount => _hub.Count;
 
     public static SqliteObjectStore Open(string path, bool durable = false)
     {

@@ -23,10 +23,11 @@ internal static class ApiServerCommand
             DefaultValueFactory = _ => "/var/lib/strata/apiserver",
         };
         var kubeconfig = new Option<string?>("--kubeconfig-out") { Description = "Also write the admin kubeconfig here." };
+        var etcd = new Option<string?>("--etcd-servers") { Description = "Store objects in this etcd (http://HOST:PORT) instead of SQLite." };
         var durable = new Option<bool>("--durable") { Description = "fsync every write (SQLite synchronous=FULL), to survive power loss too." };
         var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store.")
         {
-            listen, listenFd, dataDir, kubeconfig, durable,
+            listen, listenFd, dataDir, kubeconfig, etcd, durable,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -36,6 +37,7 @@ internal static class ApiServerCommand
                 ListenHandles = [.. result.GetValue(listenFd) ?? []],
                 DataDirectory = result.GetValue(dataDir)!,
                 Durable = result.GetValue(durable),
+                EtcdServers = result.GetValue(etcd),
             };
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
             {
@@ -47,7 +49,7 @@ internal static class ApiServerCommand
             {
                 host = await ApiServerHost.StartAsync(options, loggerFactory, cancellationToken);
             }
-            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or Strata.ApiServer.Storage.StorageException)
             {
                 Console.Error.WriteLine($"strata: {e.Message}");
                 return 1;

@@ -10,7 +10,7 @@ namespace Strata.ApiServer.Tests.Storage;
 /// The store contract on a private etcd (one per class, started by <see cref="EtcdFixture"/>), and what only etcd does: another
 /// client writing or compacting, the raw stored values, restarting etcd on the same data directory.
 /// </summary>
-[ObjectStoreBackend(typeof(EtcdServer))]
+[ObjectStoreBackend(typeof(LocalEtcd))]
 public sealed class EtcdObjectStoreTests(EtcdFixture etcd) : ObjectStoreContract, IClassFixture<EtcdFixture>
 {
     protected override async Task<IObjectStore> OpenAsync() => await EtcdObjectStore.ConnectAsync(etcd.Server!.Endpoint);
@@ -89,7 +89,7 @@ public sealed class EtcdObjectStoreTests(EtcdFixture etcd) : ObjectStoreContract
     [EtcdFact]
     public async Task Data_revision_and_history_survive_an_etcd_restart_and_open_watches_resume()
     {
-        await using var server = await EtcdServer.StartAsync();
+        await using var server = await LocalEtcd.StartAsync();
         var store = await EtcdObjectStore.ConnectAsync(server.Endpoint);
         try
         {

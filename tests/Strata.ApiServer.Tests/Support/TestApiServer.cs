@@ -9,9 +9,11 @@ namespace Strata.ApiServer.Tests.Support;
 public sealed class TestApiServer : IAsyncDisposable
 {
     private readonly string _cacheDirectory;
+    private readonly string? _etcdServers;
 
-    private TestApiServer(string directory, ApiServerHost host)
+    private TestApiServer(string directory, ApiServerHost host, string? etcdServers)
     {
+        _etcdServers = etcdServers;
         DataDirectory = directory;
         Host = host;
         _cacheDirectory = Path.Combine(directory, "kubectl-cache");
@@ -32,7 +34,7 @@ public sealed class TestApiServer : IAsyncDisposable
         options ??= new ApiServerOptions();
         options.DataDirectory = directory;
         options.Listen = ["127.0.0.1:0"];
-        return new TestApiServer(directory, await ApiServerHost.StartAsync(options));
+        return new TestApiServer(directory, await ApiServerHost.StartAsync(options), options.EtcdServers);
     }
 
     /// <summary>Stops the server and starts a new one on the same data directory (a new port).</summary>
@@ -40,7 +42,7 @@ public sealed class TestApiServer : IAsyncDisposable
     {
         Http.Dispose();
         await Host.DisposeAsync();
-        Host = await ApiServerHost.StartAsync(new ApiServerOptions { DataDirectory = DataDirectory, Listen = ["127.0.0.1:0"] });
+        Host = await ApiServerHost.StartAsync(new ApiServerOptions { DataDirectory = DataDirectory, Listen = ["127.0.0.1:0"], EtcdServers = _etcdServers });
         Http = CreateClient(Host);
     }
 

@@ -3,21 +3,21 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Strata.ApiServer.Tests.Support;
+namespace Strata.ApiServer.Storage;
 
 /// <summary>
-/// A private single-member etcd for tests: loopback-only client and peer URLs on free ports, a scratch data directory.
+/// A private single-member etcd for tests and benchmarks: loopback-only client and peer URLs on free ports, a scratch data directory.
 /// It is stopped by killing exactly the process it started (by its PID, never by name), and its data directory is deleted
 /// on dispose.
 /// </summary>
-public sealed class EtcdServer : IAsyncDisposable
+public sealed class LocalEtcd : IAsyncDisposable
 {
     public const string Binary = "/usr/bin/etcd";
 
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _process;
 
-    private EtcdServer(string dataDirectory, int clientPort, int peerPort)
+    private LocalEtcd(string dataDirectory, int clientPort, int peerPort)
     {
         DataDirectory = dataDirectory;
         Endpoint = $"http://127.0.0.1:{clientPort}";
@@ -36,13 +36,16 @@ public sealed class EtcdServer : IAsyncDisposable
 
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
-    public static async Task<EtcdServer> StartAsync()
+    /// <param name="root">
+    /// Where the data directory goes. Tests pass nothing and get tmpfs when there is one (fsync is then free, and they are
+    /// about semantics, not disks); a benchmark passes the directory its other side writes to.
+    /// </param>
+    public static async Task<LocalEtcd> StartAsync(string? root = null)
     {
-        // tmpfs when there is one: fsync is then free, and the tests are about semantics, not disks.
-        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        root ??= Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var directory = Path.Combine(root, $"strata-etcd-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var server = new EtcdServer(directory, FreePort(), FreePort());
+        var server = new LocalEtcd(directory, FreePort(), FreePort());
         try
         {
             await server.StartProcessAsync();
@@ -183,39 +186,5 @@ public sealed class EtcdServer : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>A test that runs a private etcd: skipped, with the reason, where <c>/usr/bin/etcd</c> is missing.</summary>
-public sealed class EtcdFactAttribute : FactAttribute
-{
-    public EtcdFactAttribute()
-    {
-        if (EtcdServer.SkipReason is { } reason)
-        {
-            Skip = reason;
-        }
-    }
-}
-
-/// <summary>One etcd shared by the tests of a class (they run one at a time); none if etcd is missing (the tests skip).</summary>
-public sealed class EtcdFixture : IAsyncLifetime
-{
-    public EtcdServer? Server { get; private set; }
-
-    public async Task InitializeAsync()
-    {
-        if (EtcdServer.SkipReason is null)
-        {
-            Server = await EtcdServer.StartAsync();
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Server is not null)
-        {
-            await Server.DisposeAsync();
-        }
     }
 }
