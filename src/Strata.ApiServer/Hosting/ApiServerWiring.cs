@@ -11,12 +11,16 @@ internal static class ApiServerWiring
 {
     public static void Configure(ObjectRegistry registry)
     {
-        // Custom resources are validated against their CRD's schema, which is not done yet; built-in kinds by upstream's rules.
+        // Custom resources are defaulted from their CRD's schema, but not yet validated against it; built-in kinds by upstream's rules.
         registry.Default = (resource, obj) =>
         {
             if (!resource.IsCustom)
             {
                 ObjectDefaulter.Apply(resource.Group, resource.Kind, obj);
+            }
+            else if (registry.Catalog.CustomSchema(resource) is { } schema)
+            {
+                SchemaDefaults.Apply(obj, schema);
             }
         };
         registry.Validate = (resource, obj, old) => resource.IsCustom

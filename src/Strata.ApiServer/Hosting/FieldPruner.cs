@@ -21,10 +21,7 @@ internal sealed class FieldPruner(ResourceCatalog catalog) : IFieldPruner
                 : [];
         }
 
-        var crd = catalog.CustomDefinitions.Values.FirstOrDefault(c =>
-            (string?)c["spec"]?["group"] == resource.Group && (string?)c["spec"]?["names"]?["plural"] == resource.Resource);
-        var version = crd?["spec"]?["versions"]?.AsArray().FirstOrDefault(v => (string?)v?["name"] == resource.Version);
-        if (version?["schema"]?["openAPIV3Schema"] is not JsonObject structural)
+        if (catalog.CustomSchema(resource) is not { } structural)
         {
             return [];
         }

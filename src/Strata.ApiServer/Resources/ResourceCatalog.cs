@@ -30,6 +30,15 @@ public sealed class ResourceCatalog
     public ResourceInfo Get(string group, string resource) =>
         _snapshot.All.First(r => r.Group == group && r.Resource == resource);
 
+    /// <summary>The <c>openAPIV3Schema</c> of a custom resource's version, if its CRD gives one.</summary>
+    public JsonObject? CustomSchema(ResourceInfo resource)
+    {
+        var crd = _snapshot.Definitions.Values.FirstOrDefault(c =>
+            (string?)c["spec"]?["group"] == resource.Group && (string?)c["spec"]?["names"]?["plural"] == resource.Resource);
+        var version = crd?["spec"]?["versions"]?.AsArray().FirstOrDefault(v => (string?)v?["name"] == resource.Version);
+        return version?["schema"]?["openAPIV3Schema"] as JsonObject;
+    }
+
     /// <summary>Groups in discovery order, each with its versions in preference order.</summary>
     public IReadOnlyList<(string Group, IReadOnlyList<string> Versions)> Groups()
     {

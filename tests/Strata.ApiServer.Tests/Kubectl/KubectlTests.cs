@@ -267,6 +267,45 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void The_gateway_api_crds_install_and_their_resources_are_defaulted_and_printed_by_their_schemas()
+    {
+        var crds = Path.Combine(Repository.Root, "manifests", "gateway-api", "v1.3.0");
+        var installed = _server.KubectlOk("apply", "-f", crds).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io created", installed);
+        Assert.Equal(5, installed.Length);
+
+        _server.KubectlStdin("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: strata}
+            spec: {controllerName: strata.dev/gateway}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: web}
+            spec:
+              gatewayClassName: strata
+              listeners: [{name: http, protocol: HTTP, port: 80}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: kubia}
+            spec:
+              parentRefs: [{name: web}]
+              hostnames: [kubia.example.com]
+              rules:
+              - backendRefs: [{name: kubia, port: 80}]
+            """, "apply", "-f", "-");
+
+        Assert.Equal(["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"], Rows(_server.KubectlOk("get", "gateway"))[0]);
+        Assert.Equal(["NAME", "HOSTNAMES", "AGE"], Rows(_server.KubectlOk("get", "httproute"))[0]);
+        var route = JsonNode.Parse(_server.KubectlOk("get", "httproute", "kubia", "-o", "jsonpath={.spec}"))!;
+        Assert.Equal("""{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"web"}""", route["parentRefs"]![0]!.ToJsonString());
+        Assert.Equal("""{"group":"","kind":"Service","name":"kubia","port":80,"weight":1}""", route["rules"]![0]!["backendRefs"]![0]!.ToJsonString());
+        Assert.Equal("""[{"path":{"type":"PathPrefix","value":"/"}}]""", route["rules"]![0]!["matches"]!.ToJsonString());
+    }
+
+    [KubectlFact]
     public void Explain_reads_the_served_openapi()
     {
         var explain = _server.KubectlOk("explain", "service.spec.ports.port");
