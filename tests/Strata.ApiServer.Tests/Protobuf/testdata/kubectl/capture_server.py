@@ -1,6 +1,7 @@
 import http.server, json, sys, os, itertools
 # usage: capture_server.py PORT REQUEST_LOG_DIR [PATH,FILE,CONTENT_TYPE ...]
-# Answers discovery and echoes every POST back; binds 127.0.0.1 only.
+# Answers discovery, serves the given files at their paths (GET, and POST replies), and
+# otherwise echoes every POST back; binds 127.0.0.1 only.
 OUT = sys.argv[2]
 os.makedirs(OUT, exist_ok=True)
 counter = itertools.count()
@@ -54,6 +55,8 @@ class H(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(n)
     def do_POST(self):
         b = self.body(); self.record(b)
+        p = self.path.split("?")[0]
+        if p in STORE: return self.send(201, STORE[p][0], STORE[p][1])
         self.send(201, b, self.headers.get("Content-Type"))
     do_PUT = do_POST
     def do_DELETE(self):
