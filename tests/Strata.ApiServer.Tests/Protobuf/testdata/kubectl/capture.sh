@@ -25,12 +25,16 @@ k() { kubectl --server="http://127.0.0.1:$port" --cache-dir="$work/cache" "$@"; 
 while IFS='|' read -r name cmd; do
     [ -z "$name" ] && continue
     rm -rf "$work/log" "$work/cache"
+    # Arguments after " -- " go to the container, so kubectl's own flags go before them.
+    pre="${cmd%% -- *}"
+    post=()
+    if [ "$pre" != "$cmd" ]; then read -r -a post <<< "-- ${cmd#* -- }"; fi
     # shellcheck disable=SC2086
-    k $cmd > /dev/null
+    k $pre "${post[@]}" > /dev/null
     body=$(ls "$work"/log/*-POST.bin | head -1)
     mkdir -p "$out/$name"
     cp "$body" "$out/$name/request.pb"
     { echo "kubectl $cmd"; head -1 "${body%.bin}.txt"; grep -i '^content-type' "${body%.bin}.txt"; } > "$out/$name/command.txt"
     # shellcheck disable=SC2086
-    k $cmd --dry-run=client -o json | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin), indent=4))" > "$out/$name/expected.json"
+    k $pre --dry-run=client -o json "${post[@]}" | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin), indent=4))" > "$out/$name/expected.json"
 done < "$here/cases.txt"

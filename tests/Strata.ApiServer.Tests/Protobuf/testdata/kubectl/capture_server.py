@@ -18,6 +18,9 @@ GROUPS = {
  "/apis/discovery.k8s.io/v1": res("endpointslices","EndpointSlice"),
  "/apis/autoscaling/v1": res("horizontalpodautoscalers","HorizontalPodAutoscaler"),
  "/apis/apiextensions.k8s.io/v1": res("customresourcedefinitions","CustomResourceDefinition",False),
+ "/apis/batch/v1": res("jobs","Job")+res("cronjobs","CronJob"),
+ "/apis/policy/v1": res("poddisruptionbudgets","PodDisruptionBudget"),
+ "/apis/rbac.authorization.k8s.io/v1": res("roles","Role")+res("rolebindings","RoleBinding")+res("clusterroles","ClusterRole",False)+res("clusterrolebindings","ClusterRoleBinding",False),
 }
 STORE = {}
 class H(http.server.BaseHTTPRequestHandler):
