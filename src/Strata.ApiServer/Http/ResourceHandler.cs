@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Strata.ApiServer.Protobuf;
 using Strata.ApiServer.Registry;
 using Strata.ApiServer.Resources;
 using Strata.ApiServer.Selection;
@@ -384,6 +385,21 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
     public static async Task<JsonNode> ReadNodeAsync(HttpRequest request)
     {
         var type = MediaType.Parse(request.ContentType ?? "application/json").Type;
+        if (type == KubeProtobuf.MediaType)
+        {
+            // kubectl's generator commands (create namespace, create secret tls, ...) send their objects as protobuf.
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+            try
+            {
+                return KubeProtobuf.Decode(buffer.ToArray());
+            }
+            catch (KubeProtobufException e)
+            {
+                throw ApiException.BadRequest($"the request body is not a valid Kubernetes protobuf object: {e.Message}");
+            }
+        }
+
         using var reader = new StreamReader(request.Body);
         var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
         if (type is "application/yaml" or "application/apply-patch+yaml")

@@ -131,6 +131,12 @@ public sealed class ApiServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("the request body is not valid JSON", await response.Content.ReadAsStringAsync());
 
+        using var badProtobuf = new ByteArrayContent([(byte)'k', (byte)'8', (byte)'s', 0, 0xff, 0xff]);
+        badProtobuf.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
+        var protobufResponse = await _server.Http.PostAsync("/api/v1/namespaces/default/configmaps", badProtobuf);
+        Assert.Equal(HttpStatusCode.BadRequest, protobufResponse.StatusCode);
+        Assert.Contains("the request body is not a valid Kubernetes protobuf object", await protobufResponse.Content.ReadAsStringAsync());
+
         var (missing, _) = await _server.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/widgets");
         Assert.Equal(404, missing);
         Assert.Equal(before, _server.Host.Store.Revision);

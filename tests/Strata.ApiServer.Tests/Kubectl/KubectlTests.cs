@@ -306,6 +306,22 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void Generator_commands_that_send_protobuf_create_what_they_print()
+    {
+        Assert.Equal("namespace/demo created\n", _server.KubectlOk("create", "namespace", "demo"));
+        Assert.Equal("configmap/c1 created\n", _server.KubectlOk("-n", "demo", "create", "configmap", "c1", "--from-literal=a=b"));
+        Assert.Equal("deployment.apps/web created\n", _server.KubectlOk("-n", "demo", "create", "deployment", "web", "--image=nginx:1.25", "--replicas=2"));
+        Assert.Equal("secret/s created\n", _server.KubectlOk("-n", "demo", "create", "secret", "generic", "s", "--from-literal=k=v"));
+
+        Assert.Equal("b", _server.KubectlOk("-n", "demo", "get", "cm", "c1", "-o", "jsonpath={.data.a}"));
+        Assert.Equal("2 nginx:1.25 app=web", _server.KubectlOk("-n", "demo", "get", "deploy", "web", "-o",
+            "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.spec.selector.matchLabels}").Replace("{\"app\":\"web\"}", "app=web"));
+        Assert.Equal("dg==", _server.KubectlOk("-n", "demo", "get", "secret", "s", "-o", "jsonpath={.data.k}"));
+        var namespaces = Rows(_server.KubectlOk("get", "ns", "demo"));
+        Assert.Equal(["demo", "Active"], namespaces[1][..2]);
+    }
+
+    [KubectlFact]
     public void Explain_reads_the_served_openapi()
     {
         var explain = _server.KubectlOk("explain", "service.spec.ports.port");
