@@ -13,6 +13,7 @@ internal static class KindStrategy
     public static bool AllowCreateOnUpdate(ResourceInfo resource) =>
         !resource.IsCustom && resource.Resource is "endpoints" or "events" or "leases";
 
+    /// <remarks>Nodes keep the status they are created with (pkg/registry/core/node/strategy.go).</remarks>
     public static void PrepareForCreate(ResourceInfo resource, JsonObject obj, DateTimeOffset now)
     {
         if (resource.IsCustom)
@@ -46,9 +47,6 @@ internal static class KindStrategy
             case ("", "Service"):
                 obj["status"] = new JsonObject { ["loadBalancer"] = new JsonObject() };
                 break;
-            case ("", "Node"):
-                obj.Remove("status");
-                break;
             case ("apps", _):
                 obj["status"] = new JsonObject();
                 break;
@@ -75,7 +73,7 @@ internal static class KindStrategy
             return merged;
         }
 
-        if (resource.HasStatus && !(resource.Group == "" && resource.Kind == "Node"))
+        if (resource.HasStatus)
         {
             updated["status"] = old["status"]?.DeepClone();
         }

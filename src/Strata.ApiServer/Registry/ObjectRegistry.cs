@@ -15,7 +15,7 @@ public sealed record ListOptions(LabelSelector Labels, FieldSelector Fields, int
     public static ListOptions Everything { get; } = new(LabelSelector.Everything, FieldSelector.Everything);
 }
 
-public sealed record ListResult(IReadOnlyList<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
+public sealed record ListResult(IReadOnlyList<JsonObject> Items, long Revision, string? Continue);
 
 public sealed record DeleteOptions(long? GracePeriodSeconds = null, string? PropagationPolicy = null, string? PreconditionUid = null, string? PreconditionResourceVersion = null, bool DryRun = false)
 {
@@ -56,8 +56,6 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
         var (afterKey, continueRevision) = DecodeContinue(options.Continue, prefix);
         var items = new List<JsonObject>();
         long revision = 0;
-        string? next = null;
-        long? remaining = null;
         var pageSize = options.Limit > 0 ? Math.Max(options.Limit, 100) : 0;
         while (true)
         {
@@ -73,8 +71,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
                 if (options.Limit > 0 && items.Count == options.Limit)
                 {
-                    next = EncodeContinue(revision, items[^1].Name()!, prefix, resource, ns);
-                    return new ListResult(items, revision, next, null);
+                    return new ListResult(items, revision, EncodeContinue(revision, items[^1].Name()!, prefix, resource, ns));
                 }
 
                 items.Add(stored.Value);
@@ -82,7 +79,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
             if (!page.More)
             {
-                return new ListResult(items, revision, next, remaining);
+                return new ListResult(items, revision, null);
             }
         }
     }
