@@ -23,10 +23,12 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _compactor;
+    private readonly KubeletProxy _kubelet;
 
-    private ApiServerHost(WebApplication app, IObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
+    private ApiServerHost(WebApplication app, KubeletProxy kubelet, IObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
     {
         _app = app;
+        _kubelet = kubelet;
         Store = store;
         Registry = registry;
         Credentials = credentials;
@@ -82,9 +84,11 @@ public sealed class ApiServerHost : IAsyncDisposable
             }
         });
 
+        builder.Services.AddHttpForwarder();
         var app = builder.Build();
         var logger = (loggerFactory ?? app.Services.GetRequiredService<ILoggerFactory>()).CreateLogger("Strata.ApiServer");
-        var handler = new ResourceHandler(registry, options, time);
+        var kubelet = new KubeletProxy(registry, app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), credentials.Token);
+        var handler = new ResourceHandler(registry, options, time) { Kubelet = kubelet };
         ApiServerWiring.Configure(handler);
         var dispatcher = new ApiDispatcher(handler, catalog, credentials.Token, ApiServerWiring.OpenApi(catalog), logger);
         app.Run(dispatcher.HandleAsync);
@@ -96,6 +100,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             await store.DisposeAsync();
+            kubelet.Dispose();
             throw;
         }
 
@@ -105,7 +110,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var server = addresses.FirstOrDefault()?.GetLeftPart(UriPartial.Authority) ?? $"https://{options.Listen.FirstOrDefault()}";
         Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
         ApiServerLog.Serving(logger, string.Join(", ", addresses), options.DataDirectory);
-        return new ApiServerHost(app, store, registry, credentials, addresses, kubeconfig, options, logger);
+        return new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger);
     }
 
     public async ValueTask DisposeAsync()
@@ -127,6 +132,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        _kubelet.Dispose();
         _stopping.Dispose();
     }
 

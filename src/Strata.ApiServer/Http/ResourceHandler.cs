@@ -25,6 +25,9 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
     /// <summary>Drops unknown fields from written objects; with <c>fieldValidation=Strict</c> they are refused instead.</summary>
     public IFieldPruner? Pruner { get; set; }
 
+    /// <summary>Where <c>pods/log</c> and <c>pods/exec</c> go; without one they answer 503.</summary>
+    public KubeletProxy? Kubelet { get; set; }
+
     /// <summary>Applies a PATCH body of the given content type to the current object.</summary>
     public IPatcher? Patcher { get; set; }
 
@@ -43,6 +46,12 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
         var watch = path.LegacyWatch || IsTrue(query["watch"]);
         CheckSubresource(resource, path);
         var ct = context.RequestAborted;
+        if (path.Subresource is "log" or "exec" && path.Name is not null && Kubelet is not null)
+        {
+            await Kubelet.ProxyAsync(context, resource, ns!, path.Name, path.Subresource);
+            return;
+        }
+
         switch (request.Method)
         {
             case "GET" when path.Name is null && watch:
@@ -104,10 +113,9 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             throw ApiException.NotFound("the server could not find the requested resource");
         }
 
-        if (path.Subresource is "log" or "exec" or "proxy")
+        if (path.Subresource is "proxy")
         {
-            throw new ApiException(503, "ServiceUnavailable",
-                $"{path.Resource}/{path.Subresource} needs a node agent to proxy to, and none is connected to this API server");
+            throw new ApiException(503, "ServiceUnavailable", $"{path.Resource}/{path.Subresource} is not served yet");
         }
     }
 

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Strata.ApiServer.Registry;
+using Strata.ApiServer.Resources;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Strata.ApiServer.Http;
+
+/// <summary>
+/// <c>pods/log</c> and <c>pods/exec</c>, proxied to the kubelet of the pod's node as kube-apiserver does
+/// (pkg/registry/core/pod/strategy.go LogLocation and ExecLocation): the node's InternalIP and its
+/// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>, paths <c>/containerLogs/NS/POD/CONTAINER</c> and
+/// <c>/exec/NS/POD/CONTAINER</c>. Exec's upgrade (WebSocket or SPDY) is forwarded by YARP's forwarder.
+/// </summary>
+public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forwarder, string token) : IDisposable
+{
+    private const int DefaultKubeletPort = 10250;
+
+    // kube-apiserver does not verify kubelet serving certificates unless --kubelet-certificate-authority is given.
+    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+#pragma warning disable CA5359 // As kube-apiserver without --kubelet-certificate-authority: kubelets serve self-signed certificates.
+        SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+#pragma warning restore CA5359
+    });
+
+    public void Dispose() => _client.Dispose();
+
+    public async Task ProxyAsync(HttpContext context, ResourceInfo pods, string ns, string podName, string subresource)
+    {
+        var ct = context.RequestAborted;
+        var pod = await registry.GetAsync(pods, ns, podName, ct);
+        var container = Container(pod, podName, context.Request.Query["container"].ToString());
+        var nodeName = (string?)pod["spec"]?["nodeName"];
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            throw ApiException.BadRequest($"pod {podName} does not have a host assigned");
+        }
+
+        var node = await registry.GetAsync(registry.Catalog.Get("", "nodes"), null, nodeName, ct);
+        var address = (node["status"]?["addresses"] as JsonArray)?.OfType<JsonObject>()
+            .FirstOrDefault(a => (string?)a["type"] == "InternalIP")?["address"]?.ToString()
+            ?? throw ApiException.BadRequest($"node {nodeName} has no InternalIP address to reach its kubelet at");
+        var port = (int?)node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] ?? DefaultKubeletPort;
+        var host = IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;
+
+        var (path, query) = subresource == "log"
+            ? ($"/containerLogs/{ns}/{podName}/{container}", LogQuery(context.Request.Query))
+            : ($"/exec/{ns}/{podName}/{container}", ExecQuery(context.Request.Query));
+        var error = await forwarder.SendAsync(context, $"https://{host}:{port}", _client, ForwarderRequestConfig.Empty,
+            new KubeletTransformer(path, query, token));
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+            throw new ApiException(502, "InternalError", $"error dialing backend: {failure}");
+        }
+    }
+
+    /// <summary>The container asked for, or the only one; several without a choice is upstream's 400.</summary>
+    private static string Container(JsonObject pod, string podName, string requested)
+    {
+        var names = (pod["spec"]?["containers"] as JsonArray)?.Select(c => (string?)c?["name"] ?? "").ToList() ?? [];
+        if (requested.Length > 0)
+        {
+            var all = names.Concat((pod["spec"]?["initContainers"] as JsonArray)?.Select(c => (string?)c?["name"] ?? "") ?? []);
+            return all.Contains(requested)
+                ? requested
+                : throw ApiException.BadRequest($"container {requested} is not valid for pod {podName}");
+        }
+
+        return names.Count == 1
+            ? names[0]
+            : throw ApiException.BadRequest($"a container name must be specified for pod {podName}, choose one of: [{string.Join(" ", names)}]");
+    }
+
+    private static QueryString LogQuery(IQueryCollection query)
+    {
+        var builder = new QueryBuilder();
+        foreach (var name in new[] { "follow", "previous", "timestamps", "tailLines", "limitBytes", "sinceSeconds", "sinceTime" })
+        {
+            foreach (var value in query[name])
+            {
+                builder.Add(name, value ?? "");
+            }
+        }
+
+        return builder.ToQueryString();
+    }
+
+    /// <summary>The kubelet names the streams input, output and error (pkg/registry/core/pod streamParams).</summary>
+    private static QueryString ExecQuery(IQueryCollection query)
+    {
+        var builder = new QueryBuilder();
+        foreach (var command in query["command"])
+        {
+            builder.Add("command", command ?? "");
+        }
+
+        foreach (var (from, to) in new[] { ("stdin", "input"), ("stdout", "output"), ("stderr", "error"), ("tty", "tty") })
+        {
+            if (query[from] is { Count: > 0 } value && value[0] is "true" or "1")
+            {
+                builder.Add(to, "1");
+            }
+        }
+
+        return builder.ToQueryString();
+    }
+
+    private sealed class KubeletTransformer(string path, QueryString query, string token) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = new Uri(destinationPrefix + path + query.Value);
+            proxyRequest.Headers.Host = null;
+            proxyRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+}
