@@ -54,7 +54,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         var credentials = ServerCredentials.LoadOrCreate(Path.Combine(options.DataDirectory, "pki"));
         IObjectStore store = options.EtcdServers is { } etcd
-            ? await EtcdObjectStore.ConnectAsync(etcd, cancellationToken)
+            ? await WatchCache.StartAsync(await EtcdObjectStore.ConnectAsync(etcd, cancellationToken))
             : SqliteObjectStore.Open(Path.Combine(options.DataDirectory, "state.db"), options.Durable);
         var catalog = new ResourceCatalog();
         var time = TimeProvider.System;

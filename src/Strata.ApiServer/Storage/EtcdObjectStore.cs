@@ -476,6 +476,7 @@ public sealed class EtcdObjectStore : IObjectStore
         private readonly Channel<StoreEvent> _events = Channel.CreateBounded<StoreEvent>(
             new BoundedChannelOptions(WatchBuffer) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
 
+        private readonly TaskCompletionSource _established = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _delivered;
 
         public Subscription(EtcdObjectStore store, string prefix, long afterRevision)
@@ -491,6 +492,8 @@ public sealed class EtcdObjectStore : IObjectStore
         public ChannelReader<StoreEvent> Events => _events.Reader;
 
         public Task Completion { get; private set; } = Task.CompletedTask;
+
+        public Task Established => _established.Task;
 
         public void Start() => Completion = Task.Run(RunAsync);
 
@@ -545,6 +548,7 @@ public sealed class EtcdObjectStore : IObjectStore
             }
             finally
             {
+                _established.TrySetResult();
                 _events.Writer.TryComplete();
                 _store.Remove(this);
                 _stop.Dispose();
@@ -570,6 +574,11 @@ public sealed class EtcdObjectStore : IObjectStore
             {
                 var response = call.ResponseStream.Current;
                 _store.Observe(response.Header);
+                if (response.Created)
+                {
+                    _established.TrySetResult();
+                }
+
                 if (response.CompactRevision != 0)
                 {
                     _store.ObserveCompacted(response.CompactRevision);

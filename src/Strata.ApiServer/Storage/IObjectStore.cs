@@ -73,6 +73,9 @@ public interface IWatchSubscription : IDisposable
 {
     /// <summary>The events; the reader ends when the subscription is disposed or falls too far behind.</summary>
     System.Threading.Channels.ChannelReader<StoreEvent> Events { get; }
+
+    /// <summary>Completes once the store is watching (etcd has created the watch); from then on no compaction can cut it short.</summary>
+    Task Established => Task.CompletedTask;
 }
 
 public class StorageException(string message) : Exception(message);

@@ -25,10 +25,13 @@ internal sealed class WatchHub
         }
     }
 
-    /// <summary>Registers a watcher and writes <paramref name="backlog"/> ahead of anything published later.</summary>
-    public IWatchSubscription Subscribe(string prefix, IEnumerable<StoreEvent> backlog)
+    /// <summary>
+    /// Registers a watcher and writes <paramref name="backlog"/> ahead of anything published later; events at or
+    /// below <paramref name="afterRevision"/> are never delivered (a watcher may start past what was published yet).
+    /// </summary>
+    public IWatchSubscription Subscribe(string prefix, IEnumerable<StoreEvent> backlog, long afterRevision = 0)
     {
-        var subscription = new Subscription(this, prefix);
+        var subscription = new Subscription(this, prefix, afterRevision);
         foreach (var e in backlog)
         {
             subscription.Offer(e);
@@ -49,6 +52,19 @@ internal sealed class WatchHub
             foreach (var subscription in _subscriptions)
             {
                 subscription.Offer(e);
+            }
+        }
+    }
+
+    /// <summary>Closes the watchers that started before <paramref name="revision"/>: events up to it may not reach them.</summary>
+    public void CloseStartedBefore(long revision)
+    {
+        lock (_gate)
+        {
+            foreach (var subscription in _subscriptions.Where(s => s.AfterRevision < revision).ToList())
+            {
+                subscription.Complete();
+                _subscriptions.Remove(subscription);
             }
         }
     }
@@ -74,16 +90,18 @@ internal sealed class WatchHub
         }
     }
 
-    private sealed class Subscription(WatchHub hub, string prefix) : IWatchSubscription
+    private sealed class Subscription(WatchHub hub, string prefix, long afterRevision) : IWatchSubscription
     {
         private readonly Channel<StoreEvent> _channel = Channel.CreateBounded<StoreEvent>(
             new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
         public ChannelReader<StoreEvent> Events => _channel.Reader;
 
+        public long AfterRevision => afterRevision;
+
         public void Offer(StoreEvent e)
         {
-            if (!e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            if (e.Revision <= afterRevision || !e.Key.StartsWith(prefix, StringComparison.Ordinal))
             {
                 return;
             }

@@ -14,7 +14,7 @@ public sealed class EtcdBackendTests
     {
         await using var etcd = await LocalEtcd.StartAsync();
         await using var server = await TestApiServer.StartAsync(new ApiServerOptions { EtcdServers = etcd.Endpoint });
-        Assert.IsType<EtcdObjectStore>(server.Host.Store);
+        Assert.IsType<WatchCache>(server.Host.Store);
 
         if (KubectlFactAttribute.KubectlAvailable)
         {
