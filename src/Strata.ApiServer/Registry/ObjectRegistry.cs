@@ -44,6 +44,9 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
     public Action<ResourceInfo, JsonObject>? Default { get; set; }
 
+    /// <summary>Admissions that reserve values (Service IPs and ports) before an object is stored.</summary>
+    public List<IAllocatingAdmission> Admissions { get; } = [];
+
     public async Task<JsonObject> GetAsync(ResourceInfo resource, string? ns, string name, CancellationToken cancellationToken = default)
     {
         var stored = await store.GetAsync(resource.Key(ns, name), cancellationToken) ?? throw ApiException.NotFound(resource, name);
@@ -132,6 +135,31 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
         KindStrategy.PrepareForCreate(resource, obj, now);
         Default?.Invoke(resource, obj);
+        var reservations = new List<IReservation>();
+        var stored = false;
+        try
+        {
+            foreach (var admission in Admissions.Where(a => a.Handles(resource)))
+            {
+                reservations.Add(await admission.BeginCreateAsync(obj, dryRun, cancellationToken));
+            }
+
+            var created = await ValidateAndCreateAsync(resource, ns, obj, dryRun, generated, generateName, cancellationToken);
+            stored = !dryRun;
+            return created;
+        }
+        finally
+        {
+            foreach (var reservation in reservations)
+            {
+                await reservation.FinishAsync(stored, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<JsonObject> ValidateAndCreateAsync(ResourceInfo resource, string? ns, JsonObject obj, bool dryRun, bool generated, string? generateName, CancellationToken cancellationToken)
+    {
+        var metadata = obj.Metadata();
         var name = obj.Name() ?? "";
         var errors = Validate?.Invoke(resource, obj, null) ?? [];
         if (errors.Count > 0)
@@ -373,6 +401,34 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
         // Validation sees the stored version, as the store sets it before calling the strategy.
         metadata["resourceVersion"] = oldMetadata["resourceVersion"]?.DeepClone();
+        var reservations = new List<IReservation>();
+        var stored = false;
+        try
+        {
+            if (subresource is null)
+            {
+                foreach (var admission in Admissions.Where(a => a.Handles(resource)))
+                {
+                    reservations.Add(await admission.BeginUpdateAsync(updated, old, dryRun, cancellationToken));
+                }
+            }
+
+            var result = await ValidateAndUpdateAsync(resource, name, current, updated, dryRun, cancellationToken);
+            stored = !dryRun && !ReferenceEquals(result, old);
+            return result;
+        }
+        finally
+        {
+            foreach (var reservation in reservations)
+            {
+                await reservation.FinishAsync(stored, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<JsonObject> ValidateAndUpdateAsync(ResourceInfo resource, string name, StoredObject current, JsonObject updated, bool dryRun, CancellationToken cancellationToken)
+    {
+        var old = current.Value;
         var errors = Validate?.Invoke(resource, updated, old) ?? [];
         if (errors.Count > 0)
         {
@@ -472,6 +528,11 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
     private async Task OnDeletedAsync(ResourceInfo resource, JsonObject deleted, CancellationToken cancellationToken)
     {
+        foreach (var admission in Admissions.Where(a => a.Handles(resource)))
+        {
+            await admission.ReleaseAsync(deleted, CancellationToken.None);
+        }
+
         if (resource is not { Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition" })
         {
             return;
