@@ -77,7 +77,11 @@ public readonly record struct IpCidr
             return false;
         }
 
-        if (parsed.AddressFamily == AddressFamily.InterNetwork && (text.Count(c => c == '.') != 3 || !text.All(c => c == '.' || char.IsAsciiDigit(c))))
+        // Go (1.17+) refuses IPv4 shorthand and leading zeros, which .NET would read as octal ("010" is 8).
+        if (parsed.AddressFamily == AddressFamily.InterNetwork
+            && (text.Count(c => c == '.') != 3
+                || !text.All(c => c == '.' || char.IsAsciiDigit(c))
+                || text.Split('.').Any(part => part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0'))))
         {
             return false;
         }

@@ -41,6 +41,20 @@ public sealed class ClusterIpAllocatorTests
     }
 
     [Theory]
+    [InlineData("10.233.0.0/33")]
+    [InlineData("010.233.0.0/18")]
+    [InlineData("10.233/18")]
+    [InlineData("10.233.0.0")]
+    [InlineData("10.233.0.0/")]
+    [InlineData("10.233.0.0/+8")]
+    [InlineData("fe80::1%eth0/64")]
+    public void Bad_cidrs_are_refused(string cidr)
+    {
+        Assert.False(IpCidr.TryParse(cidr, out _));
+        Assert.Throws<FormatException>(() => ServiceIpRange.Parse(cidr));
+    }
+
+    [Theory]
     [InlineData("10.233.0.0")]
     [InlineData("10.233.63.255")]
     [InlineData("10.234.0.1")]
