@@ -21,6 +21,15 @@ public sealed class ApiServerOptions
     /// <summary>How long the change log is kept for watches to resume from (kube-apiserver compacts every 5 minutes).</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Service ClusterIPs come from here (kube-apiserver's --service-cluster-ip-range); its first address is the kubernetes Service's.</summary>
+    public string ServiceClusterIpRange { get; set; } = Allocation.ServiceIpRange.DefaultCidr;
+
+    /// <summary>NodePorts come from here (--service-node-port-range).</summary>
+    public string ServiceNodePortRange { get; set; } = Allocation.PortRange.DefaultNodePorts;
+
+    /// <summary>The address the kubernetes Service's endpoints point at (--advertise-address); by default the first listen address.</summary>
+    public string? AdvertiseAddress { get; set; }
+
     /// <summary>Store objects in this etcd (kube-apiserver's --etcd-servers, e.g. http://127.0.0.1:2379) instead of SQLite.</summary>
     public string? EtcdServers { get; set; }
 
@@ -42,6 +51,21 @@ public sealed class ApiServerOptions
         if (EtcdServers is not null && !Uri.TryCreate(EtcdServers, UriKind.Absolute, out _))
         {
             throw new ArgumentException($"--etcd-servers {EtcdServers}: expected a URL such as http://127.0.0.1:2379");
+        }
+
+        try
+        {
+            _ = Allocation.ServiceIpRange.Parse(ServiceClusterIpRange);
+            _ = Allocation.PortRange.Parse(ServiceNodePortRange);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or Allocation.AllocationException)
+        {
+            throw new ArgumentException($"--service-cluster-ip-range {ServiceClusterIpRange} / --service-node-port-range {ServiceNodePortRange}: {e.Message}");
+        }
+
+        if (AdvertiseAddress is not null && !System.Net.IPAddress.TryParse(AdvertiseAddress, out _))
+        {
+            throw new ArgumentException($"--advertise-address {AdvertiseAddress}: not an IP address");
         }
 
         foreach (var address in Listen)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Strata.ApiServer.Allocation;
 using Strata.ApiServer.Http;
 using Strata.ApiServer.Registry;
 using Strata.ApiServer.Resources;
@@ -60,6 +61,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         var time = TimeProvider.System;
         var registry = new ObjectRegistry(store, catalog, time);
         ApiServerWiring.Configure(registry);
+        var allocators = new AllocatorState(store, time);
+        var clusterIps = PersistentAllocators.ClusterIps(allocators, options.ServiceClusterIpRange);
+        var nodePorts = PersistentAllocators.NodePorts(allocators, options.ServiceNodePortRange);
+        registry.Admissions.Add(new ServiceAdmission(clusterIps, nodePorts));
         await registry.LoadCustomResourcesAsync(cancellationToken);
         await EnsureSystemNamespacesAsync(registry, catalog, cancellationToken);
 
@@ -106,6 +111,8 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Select(a => new Uri(a.Replace("://[::]", "://localhost", StringComparison.Ordinal))).ToList();
+        await KubernetesService.EnsureAsync(registry, ServiceIpRange.Parse(options.ServiceClusterIpRange).First!,
+            AdvertisedEndpoint(options, addresses), cancellationToken);
         var kubeconfig = Path.Combine(options.DataDirectory, "kubeconfig");
         var server = addresses.FirstOrDefault()?.GetLeftPart(UriPartial.Authority) ?? $"https://{options.Listen.FirstOrDefault()}";
         Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
@@ -154,6 +161,19 @@ public sealed class ApiServerHost : IAsyncDisposable
 
             previous = Store.Revision;
         }
+    }
+
+    /// <summary>--advertise-address with the first listen port; else the first served address (loopback for 0.0.0.0).</summary>
+    private static System.Net.IPEndPoint AdvertisedEndpoint(ApiServerOptions options, IReadOnlyList<Uri> addresses)
+    {
+        var port = addresses.Count > 0 ? addresses[0].Port : 6443;
+        if (options.AdvertiseAddress is { } advertise)
+        {
+            return new System.Net.IPEndPoint(System.Net.IPAddress.Parse(advertise), port);
+        }
+
+        var listen = options.Listen.Select(ListenAddress.Parse).FirstOrDefault(l => !l.Address.Equals(System.Net.IPAddress.Any));
+        return new System.Net.IPEndPoint(listen?.Address ?? System.Net.IPAddress.Loopback, port);
     }
 
     private static async Task EnsureSystemNamespacesAsync(ObjectRegistry registry, ResourceCatalog catalog, CancellationToken ct)
