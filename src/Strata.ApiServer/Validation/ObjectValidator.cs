@@ -25,6 +25,7 @@ public static class ObjectValidator
             ("networking.k8s.io", "NetworkPolicy") => NetworkPolicyValidator.ValidateCreate(obj),
             ("discovery.k8s.io", "EndpointSlice") => EndpointSliceValidator.ValidateCreate(obj),
             ("coordination.k8s.io", "Lease") => LeaseValidator.ValidateCreate(obj),
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => CrdValidator.ValidateCreate(obj),
             _ => MetadataValidator.ValidateCreate(obj, IsNamespaced(obj), NameRules.NameIsDnsSubdomain, kubeFinalizerNames: false),
         };
 
@@ -44,6 +45,7 @@ public static class ObjectValidator
             ("networking.k8s.io", "NetworkPolicy") => NetworkPolicyValidator.ValidateUpdate(obj, old),
             ("discovery.k8s.io", "EndpointSlice") => EndpointSliceValidator.ValidateUpdate(obj, old),
             ("coordination.k8s.io", "Lease") => LeaseValidator.ValidateUpdate(obj, old),
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => CrdValidator.ValidateUpdate(obj, old),
             _ => MetadataValidator.ValidateUpdate(obj, old, kubeFinalizerNames: false),
         };
 
