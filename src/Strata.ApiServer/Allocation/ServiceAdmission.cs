@@ -154,15 +154,7 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         var oldHeld = Held(old).NodePorts;
         if (!wantsNodePorts)
         {
-            // A Service that stops being a NodePort drops the ports it was given (dropTypeDependentFields).
-            foreach (var port in ports.OfType<JsonObject>())
-            {
-                if (port["nodePort"] is JsonValue value && oldHeld.Contains(value.GetValue<int>()))
-                {
-                    port.Remove("nodePort");
-                }
-            }
-
+            DropTypeDependentFields(spec, old?["spec"] as JsonObject, oldHeld);
             return;
         }
 
@@ -174,11 +166,11 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
                 continue;
             }
 
-            var number = (int?)port["port"] ?? 0;
+            var number = Int(port["port"]) ?? 0;
             var protocol = (string?)port["protocol"] ?? "TCP";
             if (port["nodePort"] is null)
             {
-                var kept = oldPorts.FirstOrDefault(p => (int?)p["port"] == number && ((string?)p["protocol"] ?? "TCP") == protocol)?["nodePort"];
+                var kept = oldPorts.FirstOrDefault(p => Int(p["port"]) == number && ((string?)p["protocol"] ?? "TCP") == protocol)?["nodePort"];
                 if (kept is not null)
                 {
                     port["nodePort"] = kept.DeepClone();
@@ -189,9 +181,8 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
                 }
             }
 
-            if (port["nodePort"] is JsonValue requested)
+            if (Int(port["nodePort"]) is { } nodePort)
             {
-                var nodePort = requested.GetValue<int>();
                 byPortNumber.TryAdd(number, nodePort);
                 if (oldHeld.Contains(nodePort) || reservation.AllocatedPorts.Contains(nodePort) || reservation.Checked.Contains(nodePort))
                 {
@@ -242,16 +233,54 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         }
     }
 
+    /// <summary>
+    /// A Service that stops being externally reachable drops, where the client left them as they were, what only
+    /// such Services have (dropTypeDependentFields in pkg/registry/core/service/storage/storage.go).
+    /// </summary>
+    private static void DropTypeDependentFields(JsonObject spec, JsonObject? oldSpec, List<int> oldNodePorts)
+    {
+        foreach (var port in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (Int(port["nodePort"]) is { } value && oldNodePorts.Contains(value))
+            {
+                port.Remove("nodePort");
+            }
+        }
+
+        if (oldSpec is null)
+        {
+            return;
+        }
+
+        foreach (var field in new[] { "externalTrafficPolicy", "healthCheckNodePort", "allocateLoadBalancerNodePorts", "loadBalancerClass" })
+        {
+            if (spec[field] is { } value && JsonNode.DeepEquals(value, oldSpec[field]))
+            {
+                spec.Remove(field);
+            }
+        }
+    }
+
     /// <summary>What a Service holds: its ClusterIP (if it is an address) and its node ports.</summary>
     private static (IPAddress? ClusterIp, List<int> NodePorts) Held(JsonObject? service)
     {
         var spec = service?["spec"] as JsonObject;
         var ip = IPAddress.TryParse((string?)spec?["clusterIP"], out var parsed) ? parsed : null;
         var ports = (spec?["ports"] as JsonArray)?.OfType<JsonObject>()
-            .Select(p => p["nodePort"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0)
+            .Select(p => Int(p["nodePort"]) ?? 0)
             .Where(n => n > 0).Distinct().ToList() ?? [];
         return (ip, ports);
     }
+
+    /// <summary>A number however the JSON node holds it (parsed text, or a long from YAML or a patch); null if it is not one.</summary>
+    private static int? Int(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        JsonValue v when v.TryGetValue<long>(out var l) => (int)l,
+        JsonValue v when v.TryGetValue<double>(out var d) => (int)d,
+        JsonValue v when v.TryGetValue<System.Text.Json.JsonElement>(out var e) && e.TryGetInt32(out var n) => n,
+        _ => null,
+    };
 
     private static JsonObject Spec(JsonObject service)
     {

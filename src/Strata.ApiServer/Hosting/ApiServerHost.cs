@@ -25,6 +25,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _compactor;
     private readonly KubeletProxy _kubelet;
+    private int _disposed;
 
     private ApiServerHost(WebApplication app, KubeletProxy kubelet, IObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
     {
@@ -100,6 +101,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+                .Addresses.Select(a => new Uri(a.Replace("://[::]", "://localhost", StringComparison.Ordinal))).ToList();
+            await KubernetesService.EnsureAsync(registry, ServiceIpRange.Parse(options.ServiceClusterIpRange).First!,
+                AdvertisedEndpoint(options, addresses), cancellationToken);
+            var kubeconfig = Path.Combine(options.DataDirectory, "kubeconfig");
+            var server = addresses.Count > 0 ? addresses[0].GetLeftPart(UriPartial.Authority) : $"https://{options.Listen.FirstOrDefault()}";
+            Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
+            ApiServerLog.Serving(logger, string.Join(", ", addresses), options.DataDirectory);
+            return new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger);
         }
         catch
         {
@@ -108,20 +118,15 @@ public sealed class ApiServerHost : IAsyncDisposable
             kubelet.Dispose();
             throw;
         }
-
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
-            .Addresses.Select(a => new Uri(a.Replace("://[::]", "://localhost", StringComparison.Ordinal))).ToList();
-        await KubernetesService.EnsureAsync(registry, ServiceIpRange.Parse(options.ServiceClusterIpRange).First!,
-            AdvertisedEndpoint(options, addresses), cancellationToken);
-        var kubeconfig = Path.Combine(options.DataDirectory, "kubeconfig");
-        var server = addresses.FirstOrDefault()?.GetLeftPart(UriPartial.Authority) ?? $"https://{options.Listen.FirstOrDefault()}";
-        Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
-        ApiServerLog.Serving(logger, string.Join(", ", addresses), options.DataDirectory);
-        return new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         try
         {

@@ -11,7 +11,7 @@ internal static class ApiServerWiring
 {
     public static void Configure(ObjectRegistry registry)
     {
-        // Custom resources are defaulted from their CRD's schema, but not yet validated against it; built-in kinds by upstream's rules.
+        // Built-in kinds are defaulted by upstream's rules, custom resources from their CRD's schema.
         registry.Default = (resource, obj) =>
         {
             if (!resource.IsCustom)
@@ -23,11 +23,22 @@ internal static class ApiServerWiring
                 SchemaDefaults.Apply(obj, schema);
             }
         };
-        registry.Validate = (resource, obj, old) => resource.IsCustom
-            ? []
-            : old is null
+        registry.Validate = (resource, obj, old) =>
+        {
+            var errors = old is null
                 ? ObjectValidator.ValidateCreate(resource.Group, resource.Kind, obj)
                 : ObjectValidator.ValidateUpdate(resource.Group, resource.Kind, obj, old);
+            if (!resource.IsCustom || registry.Catalog.CustomSchema(resource) is not { } schema)
+            {
+                return errors;
+            }
+
+            // Custom resources: the metadata rules above, then their CRD's schema (CEL rules are not evaluated).
+            var schemaErrors = old is null
+                ? CustomResourceValidator.ValidateSchema(obj, schema)
+                : CustomResourceValidator.ValidateSchemaUpdate(obj, old, schema);
+            return [.. errors, .. schemaErrors];
+        };
     }
 
     public static void Configure(ResourceHandler handler)

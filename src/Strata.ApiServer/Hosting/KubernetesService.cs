@@ -70,6 +70,11 @@ internal static class KubernetesService
     private static async Task EnsureAsync(ObjectRegistry registry, Resources.ResourceInfo resource, JsonObject desired, bool replace, CancellationToken ct)
     {
         var name = desired.Name()!;
+        if (!replace && await registry.Store.GetAsync(resource.Key("default", name), ct) is not null)
+        {
+            return;
+        }
+
         try
         {
             await registry.CreateAsync(resource, "default", desired, cancellationToken: ct);

@@ -182,7 +182,9 @@ public sealed class KubectlTests : IAsyncLifetime
     [KubectlFact]
     public void Invalid_objects_get_upstreams_message_and_nothing_is_stored()
     {
-        var before = _server.Host.Store.Revision;
+        // Allocation writes its range even for a refused Service (reserve, then undo), as upstream's does in etcd:
+        // so compare what is stored, not the revision.
+        var before = StoredState();
         var (code, _, stderr) = _server.KubectlStdin("""
             apiVersion: v1
             kind: Service
@@ -209,7 +211,19 @@ public sealed class KubectlTests : IAsyncLifetime
         Assert.Contains("The Service \"Web_1\" is invalid: ", stderr);
         Assert.Contains("metadata.name: Invalid value: \"Web_1\": a DNS-1035 label must consist of lower case alphanumeric characters or '-'", stderr);
         Assert.Contains("spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive", stderr);
-        Assert.Equal(before, _server.Host.Store.Revision);
+        Assert.Equal(before, StoredState());
+    }
+
+    /// <summary>Every stored object and range, without the revisions that reserving and undoing bump.</summary>
+    private string StoredState()
+    {
+        var page = _server.Host.Store.ListAsync("/registry/", null, 0).GetAwaiter().GetResult();
+        return string.Join("\n", page.Items.Select(i =>
+        {
+            var value = i.Value.DeepClone().AsObject();
+            value["metadata"]!.AsObject().Remove("resourceVersion");
+            return $"{i.Key} {value.ToJsonString()}";
+        }));
     }
 
     [KubectlFact]
@@ -303,6 +317,99 @@ public sealed class KubectlTests : IAsyncLifetime
         Assert.Equal("""{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"web"}""", route["parentRefs"]![0]!.ToJsonString());
         Assert.Equal("""{"group":"","kind":"Service","name":"kubia","port":80,"weight":1}""", route["rules"]![0]!["backendRefs"]![0]!.ToJsonString());
         Assert.Equal("""[{"path":{"type":"PathPrefix","value":"/"}}]""", route["rules"]![0]!["matches"]!.ToJsonString());
+
+        var (code, _, stderr) = _server.KubectlStdin("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: bad}
+            spec:
+              parentRefs: [{name: web}]
+              rules:
+              - backendRefs: [{name: kubia, port: 70000}]
+            """, "apply", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("The HTTPRoute \"bad\" is invalid: spec.rules[0].backendRefs[0].port: Invalid value: 70000: spec.rules[0].backendRefs[0].port in body should be less than or equal to 65535", stderr);
+        Assert.Equal(1, _server.Kubectl("get", "httproute", "bad").ExitCode);
+    }
+
+    [KubectlFact]
+    public void Services_get_cluster_ips_and_node_ports_and_clashes_get_upstreams_messages()
+    {
+        _server.KubectlOk("apply", "-f", Seed);
+        var services = Rows(_server.KubectlOk("get", "svc"));
+        Assert.Equal(["kubernetes", "ClusterIP", "10.233.0.1", "<none>", "443/TCP"], services.Single(r => r[0] == "kubernetes")[..5]);
+        var kubia = services.Single(r => r[0] == "kubia");
+        Assert.Matches(@"^10\.233\.(\d+)\.(\d+)$", kubia[2]);
+        Assert.Equal("None", services.Single(r => r[0] == "kubia-headless")[2]);
+
+        var clashes = new (string Yaml, string Message)[]
+        {
+            ("""
+             apiVersion: v1
+             kind: Service
+             metadata: {name: clash}
+             spec: {type: NodePort, ports: [{port: 80, nodePort: 30123}]}
+             """, "The Service \"clash\" is invalid: spec.ports[0].nodePort: Invalid value: 30123: provided port is already allocated"),
+            ("""
+             apiVersion: v1
+             kind: Service
+             metadata: {name: web}
+             spec: {type: NodePort, ports: [{port: 80, nodePort: 80}]}
+             """, "The Service \"web\" is invalid: spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"),
+            ($$"""
+             apiVersion: v1
+             kind: Service
+             metadata: {name: taken}
+             spec: {clusterIP: {{kubia[2]}}, ports: [{port: 80}]}
+             """, $"The Service \"taken\" is invalid: spec.clusterIPs: Invalid value: [\"{kubia[2]}\"]: failed to allocate IP {kubia[2]}: provided IP is already allocated"),
+            ("""
+             apiVersion: v1
+             kind: Service
+             metadata: {name: outside}
+             spec: {clusterIP: 10.1.0.1, ports: [{port: 80}]}
+             """, "The Service \"outside\" is invalid: spec.clusterIPs: Invalid value: [\"10.1.0.1\"]: failed to allocate IP 10.1.0.1: the provided IP (10.1.0.1) is not in the valid range. The range of valid IPs is 10.233.0.0/18"),
+        };
+        foreach (var (yaml, message) in clashes)
+        {
+            var (code, _, stderr) = _server.KubectlStdin(yaml, "apply", "-f", "-");
+            Assert.Equal(1, code);
+            Assert.Contains(message, stderr);
+        }
+
+        // A refused Service holds nothing: its valid node port is free for the next one.
+        var (invalidCode, _, _) = _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: Invalid_Name}
+            spec: {type: NodePort, ports: [{port: 80, nodePort: 31000}]}
+            """, "create", "-f", "-");
+        Assert.Equal(1, invalidCode);
+        _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: gets-31000}
+            spec: {type: NodePort, ports: [{port: 80, nodePort: 31000}]}
+            """, "create", "-f", "-");
+        Assert.Equal("31000", _server.KubectlOk("get", "svc", "gets-31000", "-o", "jsonpath={.spec.ports[0].nodePort}"));
+
+        // Deleting frees the address and the port; turning a NodePort into a ClusterIP frees its port.
+        _server.KubectlOk("delete", "svc", "kubia");
+        _server.KubectlStdin($$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: reuses}
+            spec: {clusterIP: {{kubia[2]}}, ports: [{port: 80}]}
+            """, "create", "-f", "-");
+        Assert.Equal(kubia[2], _server.KubectlOk("get", "svc", "reuses", "-o", "jsonpath={.spec.clusterIP}"));
+        _server.KubectlOk("patch", "svc", "kubia-nodeport", "-p", """{"spec":{"type":"ClusterIP"}}""");
+        Assert.Equal("", _server.KubectlOk("get", "svc", "kubia-nodeport", "-o", "jsonpath={.spec.ports[0].nodePort}"));
+        _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: takes-30123}
+            spec: {type: NodePort, ports: [{port: 80, nodePort: 30123}]}
+            """, "create", "-f", "-");
+        Assert.Equal("30123", _server.KubectlOk("get", "svc", "takes-30123", "-o", "jsonpath={.spec.ports[0].nodePort}"));
     }
 
     [KubectlFact]
