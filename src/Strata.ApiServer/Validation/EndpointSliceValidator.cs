@@ -11,7 +11,6 @@ internal static class EndpointSliceValidator
     private const int MaxEndpoints = 1000;
     private static readonly string[] s_addressTypes = ["FQDN", "IPv4", "IPv6"];
     private static readonly string[] s_addressTypesWithDeprecated = ["FQDN", "IP", "IPv4", "IPv6"];
-    private static readonly string[] s_protocols = ["SCTP", "TCP", "UDP"];
 
     public static List<FieldError> ValidateCreate(JsonObject slice) => Validate(slice, s_addressTypes);
 
@@ -123,14 +122,7 @@ internal static class EndpointSliceValidator
                 // Upstream passes the *string, which marshals as a JSON string.
                 errs.Add(FieldErrors.Duplicate(idxPath.Child("name"), BadValue.Json(name)));
             }
-            if (port.StrOrNull("protocol") is not { } protocol)
-            {
-                errs.Add(FieldErrors.Required(idxPath.Child("protocol"), ""));
-            }
-            else if (!s_protocols.Contains(protocol))
-            {
-                errs.Add(FieldErrors.NotSupported(idxPath.Child("protocol"), BadValue.Named(protocol), s_protocols));
-            }
+            errs.AddRange(PortRules.Protocol(idxPath.Child("protocol"), port.StrOrNull("protocol"), emptyIsMissing: false));
             if (port.StrOrNull("appProtocol") is { } appProtocol)
             {
                 errs.AddRange(NameRules.IsQualifiedName(appProtocol).Select(m => FieldErrors.Invalid(idxPath.Child("appProtocol"), BadValue.Json(appProtocol), m)));

@@ -5,7 +5,6 @@ namespace Strata.ApiServer.Validation;
 /// <summary>Endpoints validation: pkg/apis/core/validation/validation.go ValidateEndpoints.</summary>
 internal static class EndpointsValidator
 {
-    private static readonly string[] s_protocols = ["SCTP", "TCP", "UDP"];
 
     public static List<FieldError> ValidateCreate(JsonObject endpoints)
     {
@@ -75,14 +74,7 @@ internal static class EndpointsValidator
         var number = port.Int("port");
         errs.AddRange(NameRules.IsValidPortNum(number).Select(m => FieldErrors.Invalid(path.Child("port"), number, m)));
         var protocol = port.Str("protocol");
-        if (protocol.Length == 0)
-        {
-            errs.Add(FieldErrors.Required(path.Child("protocol"), ""));
-        }
-        else if (!s_protocols.Contains(protocol))
-        {
-            errs.Add(FieldErrors.NotSupported(path.Child("protocol"), BadValue.Named(protocol), s_protocols));
-        }
+        errs.AddRange(PortRules.Protocol(path.Child("protocol"), protocol));
         if (port.StrOrNull("appProtocol") is { } appProtocol)
         {
             errs.AddRange(MetadataValidator.ValidateLabelName(appProtocol, path.Child("appProtocol")));

@@ -10,7 +10,6 @@ namespace Strata.ApiServer.Validation;
 /// </summary>
 internal static class PodSpecValidator
 {
-    private static readonly string[] s_protocols = ["SCTP", "TCP", "UDP"];
     private static readonly string[] s_volumeSources =
     [
         "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
@@ -362,14 +361,7 @@ internal static class PodSpecValidator
                 errs.AddRange(NameRules.IsValidPortNum(hostPort).Select(m => FieldErrors.Invalid(p.Child("hostPort"), hostPort, m)));
             }
             var protocol = port.Str("protocol");
-            if (protocol.Length == 0)
-            {
-                errs.Add(FieldErrors.Required(p.Child("protocol"), ""));
-            }
-            else if (!s_protocols.Contains(protocol))
-            {
-                errs.Add(FieldErrors.NotSupported(p.Child("protocol"), BadValue.Named(protocol), s_protocols));
-            }
+            errs.AddRange(PortRules.Protocol(p.Child("protocol"), protocol));
         }
         return errs;
     }

@@ -9,7 +9,6 @@ internal static class ServiceValidator
     private const string TopologyModeAnnotation = "service.kubernetes.io/topology-mode";
     private const string TopologyHintsAnnotation = "service.kubernetes.io/topology-aware-hints";
     private const string SourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges";
-    private static readonly string[] s_protocols = ["SCTP", "TCP", "UDP"];
     private static readonly FieldPath s_spec = FieldPath.Root("spec");
 
     public static List<FieldError> ValidateCreate(JsonObject service) => Validate(NormalizeClusterIPs(service, null));
@@ -265,14 +264,7 @@ internal static class ServiceValidator
         var number = port.Int("port");
         errs.AddRange(NameRules.IsValidPortNum(number).Select(m => FieldErrors.Invalid(path.Child("port"), number, m)));
         var protocol = port.Str("protocol");
-        if (protocol.Length == 0)
-        {
-            errs.Add(FieldErrors.Required(path.Child("protocol"), ""));
-        }
-        else if (!s_protocols.Contains(protocol))
-        {
-            errs.Add(FieldErrors.NotSupported(path.Child("protocol"), BadValue.Named(protocol), s_protocols));
-        }
+        errs.AddRange(PortRules.Protocol(path.Child("protocol"), protocol));
         errs.AddRange(PodSpecValidator.PortNumOrName(port["targetPort"], path.Child("targetPort")));
         if (port.StrOrNull("appProtocol") is { } appProtocol)
         {
