@@ -131,6 +131,17 @@ public sealed class ApiServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("the request body is not valid JSON", await response.Content.ReadAsStringAsync());
 
+        using var badYaml = new StringContent("metadata: {name: [unclosed\n", System.Text.Encoding.UTF8);
+        badYaml.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
+        var yamlResponse = await _server.Http.PostAsync("/api/v1/namespaces/default/configmaps", badYaml);
+        Assert.Equal(HttpStatusCode.BadRequest, yamlResponse.StatusCode);
+        Assert.Contains("error converting YAML to JSON", await yamlResponse.Content.ReadAsStringAsync());
+
+        using var goodYaml = new StringContent("metadata: {name: from-yaml}\ndata: {k: v}\n", System.Text.Encoding.UTF8);
+        goodYaml.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
+        var created = await _server.Http.PostAsync("/api/v1/namespaces/default/configmaps?dryRun=All", goodYaml);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
         using var badProtobuf = new ByteArrayContent([(byte)'k', (byte)'8', (byte)'s', 0, 0xff, 0xff]);
         badProtobuf.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
         var protobufResponse = await _server.Http.PostAsync("/api/v1/namespaces/default/configmaps", badProtobuf);
