@@ -78,7 +78,7 @@ internal static class KindStrategy
             updated["status"] = old["status"]?.DeepClone();
         }
 
-        if (resource is { Group: "", Kind: "Namespace" })
+        if (resource is { Group: "", Kind: "Namespace" } && subresource != "finalize")
         {
             // Only /finalize changes spec.finalizers.
             updated["spec"] = old["spec"]?.DeepClone();

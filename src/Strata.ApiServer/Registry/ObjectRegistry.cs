@@ -435,7 +435,7 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
             throw ApiException.Invalid(resource, name, errors);
         }
 
-        if (old.IsDeleting() && updated.Finalizers().Count == 0 && !HasPendingGrace(resource, old))
+        if (old.IsDeleting() && updated.Finalizers().Count == 0 && !HasPendingGrace(resource, old) && !HasSpecFinalizers(resource, updated))
         {
             // The last finalizer is gone from an object being deleted: delete it now (store.go's shouldDeleteDuringUpdate).
             if (dryRun)
@@ -522,6 +522,10 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
         return options.GracePeriodSeconds ?? (long?)obj["spec"]?["terminationGracePeriodSeconds"] ?? 30;
     }
+
+    /// <summary>A Namespace also waits for its <c>spec.finalizers</c>, which the namespace controller clears through /finalize.</summary>
+    private static bool HasSpecFinalizers(ResourceInfo resource, JsonObject obj) =>
+        resource is { Group: "", Kind: "Namespace", IsCustom: false } && (obj["spec"]?["finalizers"] as JsonArray)?.Count > 0;
 
     private static bool HasPendingGrace(ResourceInfo resource, JsonObject obj) =>
         resource is { Group: "", Kind: "Pod" } && ((long?)obj["metadata"]?["deletionGracePeriodSeconds"] ?? 0) > 0;

@@ -246,6 +246,27 @@ public sealed class ApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deleted_namespace_is_terminating_refuses_new_content_and_goes_once_finalized()
+    {
+        await _server.SendAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "doomed" } });
+        var (status, deleting) = await _server.SendAsync(HttpMethod.Delete, "/api/v1/namespaces/doomed");
+        Assert.Equal(202, status);
+        Assert.Equal("Terminating", (string?)deleting["status"]!["phase"]);
+        Assert.Equal(["kubernetes"], deleting["spec"]!["finalizers"]!.AsArray().Select(f => (string)f!));
+
+        var (refused, error) = await _server.SendAsync(HttpMethod.Post, "/api/v1/namespaces/doomed/configmaps", ConfigMap("late"));
+        Assert.Equal(403, refused);
+        Assert.Equal("configmaps \"late\" is forbidden: unable to create new content in namespace doomed because it is being terminated", (string?)error["message"]);
+
+        var finalize = deleting.DeepClone().AsObject();
+        finalize["spec"] = new JsonObject { ["finalizers"] = new JsonArray() };
+        var (finalized, _) = await _server.SendAsync(HttpMethod.Put, "/api/v1/namespaces/doomed/finalize", finalize);
+        Assert.Equal(200, finalized);
+        var (gone, _) = await _server.SendAsync(HttpMethod.Get, "/api/v1/namespaces/doomed");
+        Assert.Equal(404, gone);
+    }
+
+    [Fact]
     public async Task Foreground_and_orphan_deletion_set_the_finalizers_the_garbage_collector_acts_on()
     {
         foreach (var (policy, finalizer) in new[] { ("Foreground", "foregroundDeletion"), ("Orphan", "orphan") })
