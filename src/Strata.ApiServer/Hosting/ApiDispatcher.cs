@@ -14,18 +14,33 @@ internal sealed class ApiDispatcher(ResourceHandler resources, ResourceCatalog c
 {
     private static readonly HashSet<string> PublicPaths = ["/healthz", "/livez", "/readyz", "/version"];
 
-    public static JsonObject VersionInfo { get; } = new()
+    /// <summary>
+    /// version.Info: the Kubernetes API level served (v1.32, whose OpenAPI documents and rules are followed), with
+    /// Strata's own version and commit from the assembly (the SDK stamps the commit after a '+').
+    /// </summary>
+    public static JsonObject VersionInfo { get; } = BuildVersionInfo();
+
+    private static JsonObject BuildVersionInfo()
     {
-        ["major"] = "1",
-        ["minor"] = "32",
-        ["gitVersion"] = "v1.32.0-strata",
-        ["gitCommit"] = "0000000000000000000000000000000000000000",
-        ["gitTreeState"] = "clean",
-        ["buildDate"] = "2026-11-25T00:00:00Z",
-        ["goVersion"] = $"dotnet{Environment.Version}",
-        ["compiler"] = "dotnet",
-        ["platform"] = $"linux/{(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64")}",
-    };
+        var informational = typeof(ApiDispatcher).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0";
+        var plus = informational.IndexOf('+');
+        var strataVersion = plus < 0 ? informational : informational[..plus];
+        var commit = plus < 0 ? "" : informational[(plus + 1)..];
+        return new JsonObject
+        {
+            ["major"] = "1",
+            ["minor"] = "32",
+            ["gitVersion"] = $"v1.32.0-strata.{strataVersion}",
+            ["gitCommit"] = commit,
+            ["gitTreeState"] = "",
+            ["buildDate"] = "",
+            ["goVersion"] = $"dotnet{Environment.Version}",
+            ["compiler"] = "dotnet",
+            ["platform"] = $"linux/{(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64")}",
+        };
+    }
 
     public async Task HandleAsync(HttpContext context)
     {
