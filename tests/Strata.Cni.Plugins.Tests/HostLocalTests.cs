@@ -384,6 +384,11 @@ public sealed class HostLocalTests : IDisposable
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(dir, "10.1.0.2"))); // upstream since v1.4 (Debian's v1.1 still writes 0644)
         Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(dir, "last_reserved_ip.0")));
+
+        // The lock file as go-filemutex creates it: 0750 less the umask, on both sides.
+        Assert.Equal(0, CniPlugins.Reference.Run("host-local", "ADD", Config(""" "ranges":[[{"subnet":"10.1.0.0/24"}]] """, ReferenceDir), "a", "/run/netns/none").ExitCode);
+        Assert.Equal(File.GetUnixFileMode(Path.Combine(ReferenceDir, "hl", "lock")), File.GetUnixFileMode(Path.Combine(dir, "lock")));
+        Assert.True(File.GetUnixFileMode(Path.Combine(dir, "lock")).HasFlag(UnixFileMode.UserExecute));
         Assert.Equal(["10.1.0.2", "last_reserved_ip.0", "lock"], Directory.EnumerateFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -421,6 +426,30 @@ public sealed class HostLocalTests : IDisposable
         }
 
         var dels = Concurrently(50, i => CniPlugins.Strata.Run("host-local", "DEL", config, $"c{i}", "/run/netns/none"));
+        Assert.All(dels, r => Assert.True(r.ExitCode == 0, r.Stdout));
+        Assert.Equal(["last_reserved_ip.0", "last_reserved_ip.1", "lock"], Files(OurDir).Select(f => f.Split('=')[0]));
+    }
+
+    [Fact]
+    public void Our_plugin_and_the_reference_running_at_once_on_one_data_dir_never_share_an_ip()
+    {
+        // Both lock <network>/lock with flock, so a node mid-upgrade (some invocations of each)
+        // still hands out each address once.
+        string config = Config(""" "ranges":[[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00:6::/120"}]] """, OurDir);
+        var plugins = new[] { CniPlugins.Strata, CniPlugins.Reference };
+        var runs = Concurrently(50, i => plugins[i % 2].Run("host-local", "ADD", config, $"c{i}", "/run/netns/none"));
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Stdout));
+        Assert.Equal(50, runs.Select(r => Address(r, 0)).Distinct().Count());
+        Assert.Equal(50, runs.Select(r => Address(r, 1)).Distinct().Count());
+        var files = Files(OurDir);
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Contains($"{Address(runs[i], 0).Split('/')[0]}=c{i}\r\neth0", files);
+            Assert.Contains($"{Address(runs[i], 1).Split('/')[0]}=c{i}\r\neth0", files);
+        }
+
+        // Each releases what the other reserved.
+        var dels = Concurrently(50, i => plugins[(i + 1) % 2].Run("host-local", "DEL", config, $"c{i}", "/run/netns/none"));
         Assert.All(dels, r => Assert.True(r.ExitCode == 0, r.Stdout));
         Assert.Equal(["last_reserved_ip.0", "last_reserved_ip.1", "lock"], Files(OurDir).Select(f => f.Split('=')[0]));
     }

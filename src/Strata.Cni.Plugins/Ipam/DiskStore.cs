@@ -21,13 +21,13 @@ internal sealed class DiskStore : IDisposable
     private const string LastIpPrefix = "last_reserved_ip.";
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite; // 0600, as upstream since v1.4
 
-    private readonly SafeFileHandle _lock;
+    private readonly FileStream _lockFile;
 
     public DiskStore(string dataDir, string network)
     {
         Directory = Path.Combine(dataDir, network);
         System.IO.Directory.CreateDirectory(Directory);
-        _lock = File.OpenHandle(Path.Combine(Directory, "lock"), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+        _lockFile = OpenLock(Path.Combine(Directory, "lock"));
     }
 
     public string Directory { get; }
@@ -37,7 +37,7 @@ internal sealed class DiskStore : IDisposable
     /// <summary>Holds the exclusive lock until disposed; blocks while another process holds it.</summary>
     public IDisposable Lock()
     {
-        while (Interop.Libc.flock(_lock, Interop.Libc.LOCK_EX) != 0)
+        while (Interop.Libc.flock(_lockFile.SafeFileHandle, Interop.Libc.LOCK_EX) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno != Interop.Libc.EINTR)
@@ -46,7 +46,7 @@ internal sealed class DiskStore : IDisposable
             }
         }
 
-        return new Unlocker(_lock);
+        return new Unlocker(_lockFile.SafeFileHandle);
     }
 
     /// <summary>Claims <paramref name="ip"/> by creating its file with O_EXCL; false if the file exists already.</summary>
@@ -157,7 +157,7 @@ internal sealed class DiskStore : IDisposable
         return found;
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose() => _lockFile.Dispose();
 
     /// <summary>A new file, mode 0600.</summary>
     private static FileStream Create(string path, FileMode mode)
@@ -168,6 +168,24 @@ internal sealed class DiskStore : IDisposable
         }
 
         return new FileStream(path, new FileStreamOptions { Mode = mode, Access = FileAccess.Write, UnixCreateMode = Private });
+    }
+
+    /// <summary>The lock file, opened read-only and created mode 0750 as go-filemutex creates it.</summary>
+    private static FileStream OpenLock(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("host-local runs on Linux");
+        }
+
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.Read,
+            Share = FileShare.ReadWrite,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute,
+        };
+        return new FileStream(path, options);
     }
 
     private string PathOf(IPAddress ip) => Path.Combine(Directory, GoIp.Format(ip));
