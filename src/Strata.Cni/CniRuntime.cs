@@ -1,10 +1,13 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Strata.Cni;
 
 /// <summary>
 /// The runtime side of CNI (libcni's CNIConfig): runs a network configuration list's plugins for
-/// one attachment, chaining results on ADD, in reverse on DEL, and keeping the result cache.
+/// one attachment, chaining results on ADD, in reverse on DEL, CHECK with the cached result,
+/// STATUS, GC and VERSION, and keeps the result cache.
 /// </summary>
 public sealed class CniRuntime(PluginInvoker invoker, ResultCache cache)
 {
@@ -12,51 +15,74 @@ public sealed class CniRuntime(PluginInvoker invoker, ResultCache cache)
 
     public ResultCache Cache { get; } = cache;
 
-    /// <summary>ADD every plugin in order, each seeing the previous result; the last result is cached and returned.</summary>
-    public JsonObject? Add(NetworkConfigList list, RuntimeConf runtime)
+    /// <summary>ADD every plugin in order, each with the previous one's result; returns the last result as JSON, and caches it.</summary>
+    public JsonObject Add(NetworkConfigList list, RuntimeConf runtime, CancellationToken cancellationToken = default) =>
+        AddNetworkList(list, runtime, cancellationToken).ToJson();
+
+    /// <summary>libcni AddNetworkList.</summary>
+    public CniResult AddNetworkList(NetworkConfigList list, RuntimeConf runtime, CancellationToken cancellationToken = default)
     {
-        JsonObject? result = null;
+        runtime.Validate();
+        if (list.Plugins.Count == 0)
+        {
+            throw new CniConfigException($"{list.Source}: no plugins in the list");
+        }
+
+        CniResult? result = null;
         foreach (var plugin in list.Plugins)
         {
-            var config = PluginConfigBuilder.Build(list, plugin, result, runtime);
-            result = Invoker.Invoke(Type(plugin), "ADD", config, runtime) ?? result;
+            string type = Type(plugin);
+            byte[] output = Invoker.Exec(type, "ADD", Stdin(PluginConfigBuilder.Build(list, plugin, result, runtime)), runtime, cancellationToken);
+            try
+            {
+                result = CniResult.FromPluginOutput(output, list.CniVersion);
+            }
+            catch (CniResultException ex)
+            {
+                throw new CniPluginException(type, "ADD", 0, $"invalid result: {ex.Message}: {PluginInvoker.Excerpt(output)}");
+            }
         }
 
-        if (result is not null)
-        {
-            Cache.Write(list, runtime, result);
-        }
-
-        return result;
+        Cache.Write(list, runtime, result!);
+        return result!;
     }
 
-    /// <summary>DEL every plugin in reverse order with the cached result as prevResult, then drop the cache entry.</summary>
-    public void Delete(NetworkConfigList list, RuntimeConf runtime)
+    /// <summary>
+    /// DEL every plugin in reverse order with the cached result as prevResult (spec 0.4.0 and later),
+    /// then drop the cache entry. A missing or unreadable entry is not an error, so DEL can always
+    /// be repeated.
+    /// </summary>
+    public void Delete(NetworkConfigList list, RuntimeConf runtime, CancellationToken cancellationToken = default)
     {
-        var entry = Cache.Read(list.Name, runtime);
-        var cached = CniVersionAtLeast(list.CniVersion, "0.4.0") ? entry?["result"] as JsonObject : null;
-
-        // A caller that no longer has the capability data (a restarted kubelet, `strata cni del`
-        // by hand) gets what ADD used, so portmap still finds its rules to remove.
-        if (runtime.CapabilityArgs.Count == 0 && entry?["capabilityArgs"] is JsonObject capabilities)
+        runtime.Validate();
+        runtime = WithCachedArguments(list, runtime);
+        CniResult? cached = null;
+        if (CniVersion.AtLeast(list.CniVersion, "0.4.0"))
         {
-            runtime = runtime with { CapabilityArgs = capabilities.ToDictionary(p => p.Key, p => p.Value!.DeepClone()) };
+            try
+            {
+                cached = Cache.ReadResult(list.Name, list.CniVersion, runtime);
+            }
+            catch (CniConfigException)
+            {
+                Cache.Delete(list.Name, runtime);
+            }
         }
 
         foreach (var plugin in list.Plugins.Reverse())
         {
-            Invoker.Invoke(Type(plugin), "DEL", PluginConfigBuilder.Build(list, plugin, cached, runtime), runtime);
+            Invoker.Exec(Type(plugin), "DEL", Stdin(PluginConfigBuilder.Build(list, plugin, cached, runtime)), runtime, cancellationToken);
         }
 
         Cache.Delete(list.Name, runtime);
     }
 
-    /// <summary>CHECK every plugin with the cached result (spec 0.4.0 and later).</summary>
-    public void Check(NetworkConfigList list, RuntimeConf runtime)
+    /// <summary>CHECK every plugin with the cached result (spec 0.4.0 and later; nothing to do with disableCheck).</summary>
+    public void Check(NetworkConfigList list, RuntimeConf runtime, CancellationToken cancellationToken = default)
     {
-        if (!CniVersionAtLeast(list.CniVersion, "0.4.0"))
+        if (!CniVersion.AtLeast(list.CniVersion, "0.4.0"))
         {
-            throw new CniConfigException($"{list.Source}: configuration version \"{list.CniVersion}\" does not support the CHECK command");
+            throw new CniConfigException($"configuration version \"{list.CniVersion}\" does not support the CHECK command", 1);
         }
 
         if (list.DisableCheck)
@@ -64,47 +90,78 @@ public sealed class CniRuntime(PluginInvoker invoker, ResultCache cache)
             return;
         }
 
-        var cached = Cache.ReadResult(list.Name, runtime)
-            ?? throw new CniConfigException($"no cached result for {list.Name}-{runtime.ContainerId}-{runtime.IfName}: was it added by this runtime?");
+        runtime.Validate();
+        runtime = WithCachedArguments(list, runtime);
+        CniResult cached;
+        try
+        {
+            cached = Cache.ReadResult(list.Name, list.CniVersion, runtime)
+                ?? throw new CniConfigException($"no cached result for {list.Name}-{runtime.ContainerId}-{runtime.IfName} in {Cache.ResultsDirectory}: was it added by this runtime?", 3);
+        }
+        catch (CniConfigException ex) when (ex.Code != 3)
+        {
+            throw new CniConfigException($"failed to get network \"{list.Name}\" cached result: {ex.Message}", ex.Code);
+        }
+
         foreach (var plugin in list.Plugins)
         {
-            Invoker.Invoke(Type(plugin), "CHECK", PluginConfigBuilder.Build(list, plugin, cached, runtime), runtime);
+            Invoker.Exec(Type(plugin), "CHECK", Stdin(PluginConfigBuilder.Build(list, plugin, cached, runtime)), runtime, cancellationToken);
         }
     }
 
-    /// <summary>STATUS of every plugin (spec 1.1): throws the first plugin's error.</summary>
-    public void Status(NetworkConfigList list)
+    /// <summary>STATUS of every plugin (spec 1.1; earlier versions have nothing to ask): throws the first plugin's error.</summary>
+    public void Status(NetworkConfigList list, CancellationToken cancellationToken = default)
     {
-        if (!CniVersionAtLeast(list.CniVersion, "1.1.0"))
+        if (!CniVersion.AtLeast(list.CniVersion, "1.1.0"))
         {
             return;
         }
 
         foreach (var plugin in list.Plugins)
         {
-            Invoker.Invoke(Type(plugin), "STATUS", PluginConfigBuilder.Build(list, plugin, null, null), null);
+            Invoker.Exec(Type(plugin), "STATUS", Stdin(PluginConfigBuilder.BuildStatus(list, plugin)), runtime: null, cancellationToken);
         }
     }
 
     /// <summary>
-    /// GC (libcni GCNetworkList): DEL every cached attachment of this network that is not valid,
-    /// then, for spec 1.1, hand every plugin the valid attachments so it can drop the rest.
+    /// GC (libcni GCNetworkList): DEL every cached attachment of this network that is not in
+    /// <paramref name="valid"/>, with the arguments its ADD had; then, for spec 1.1, hand every plugin
+    /// the valid attachments so it can drop the rest. Errors are collected, not stopped at. A null
+    /// <paramref name="valid"/> (as cnitool passes) means none is valid and sends plugins no list.
     /// </summary>
-    public void GarbageCollect(NetworkConfigList list, IReadOnlyCollection<(string ContainerId, string IfName)> valid)
+    public void GarbageCollect(NetworkConfigList list, IReadOnlyCollection<(string ContainerId, string IfName)>? valid, CancellationToken cancellationToken = default)
     {
         if (list.DisableGc)
         {
             return;
         }
 
+        var keep = valid?.ToHashSet() ?? [];
         var errors = new List<Exception>();
-        foreach (var (network, runtime) in Cache.Attachments().Where(a => a.Network == list.Name).ToList())
+        foreach (var attachment in Cache.Attachments().Where(a => a.Network == list.Name))
         {
-            if (!valid.Contains((runtime.ContainerId, runtime.IfName)))
+            if (keep.Contains((attachment.ContainerId, attachment.IfName)))
+            {
+                continue;
+            }
+
+            try
+            {
+                Delete(list, attachment.ToRuntimeConf(), cancellationToken);
+            }
+            catch (Exception ex) when (ex is CniPluginException or CniConfigException or IOException)
+            {
+                errors.Add(new CniConfigException($"failed to delete stale attachment {attachment.ContainerId} {attachment.IfName}: {ex.Message}", 0));
+            }
+        }
+
+        if (CniVersion.AtLeast(list.CniVersion, "1.1.0"))
+        {
+            foreach (var plugin in list.Plugins)
             {
                 try
                 {
-                    Delete(list, runtime);
+                    Invoker.Exec(Type(plugin), "GC", Stdin(PluginConfigBuilder.BuildGc(list, plugin, valid)), runtime: null, cancellationToken);
                 }
                 catch (Exception ex) when (ex is CniPluginException or CniConfigException)
                 {
@@ -113,35 +170,116 @@ public sealed class CniRuntime(PluginInvoker invoker, ResultCache cache)
             }
         }
 
-        if (CniVersionAtLeast(list.CniVersion, "1.1.0"))
+        if (errors.Count > 0)
         {
-            foreach (var plugin in list.Plugins)
+            throw new AggregateException($"GC of network {list.Name} failed: {string.Join("; ", errors.Select(e => e.Message))}", errors);
+        }
+    }
+
+    /// <summary>VERSION: which spec versions a plugin speaks (libcni GetVersionInfo).</summary>
+    public IReadOnlyList<string> Versions(string type, CancellationToken cancellationToken = default)
+    {
+        byte[] output;
+        try
+        {
+            output = Invoker.ExecWithEnvironment(type, "VERSION", Encoding.UTF8.GetBytes($"{{\"cniVersion\":\"{CniVersion.Current}\"}}"), PluginEnvironment.ForVersion(), cancellationToken);
+        }
+        catch (CniPluginException ex) when (ex.ReportedByPlugin && ex.PluginMessage == "unknown CNI_COMMAND: VERSION" && ex.Details.Length == 0)
+        {
+            return ["0.1.0"]; // a plugin older than the VERSION command
+        }
+
+        return DecodeVersionInfo(type, output);
+    }
+
+    /// <summary>
+    /// libcni ValidateNetworkList: every plugin exists and supports the list's version; returns the
+    /// capabilities the list's plugins declare. Throws one error listing every problem.
+    /// </summary>
+    public IReadOnlyList<string> ValidateNetworkList(NetworkConfigList list, CancellationToken cancellationToken = default)
+    {
+        var problems = new List<string>();
+        var capabilities = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var plugin in list.Plugins)
+        {
+            string type = Type(plugin);
+            try
             {
-                try
+                if (!Versions(type, cancellationToken).Contains(list.CniVersion))
                 {
-                    Invoker.Invoke(Type(plugin), "GC", PluginConfigBuilder.BuildGc(list, plugin, valid), null);
+                    problems.Add($"plugin {type} does not support config version \"{list.CniVersion}\"");
                 }
-                catch (CniPluginException ex)
-                {
-                    errors.Add(ex);
-                }
+            }
+            catch (CniPluginException ex)
+            {
+                problems.Add(ex.Message);
+            }
+
+            if (NetworkConfigList.Lookup(plugin, "capabilities") is JsonObject declared)
+            {
+                capabilities.UnionWith(declared.Where(p => p.Value?.GetValueKind() == JsonValueKind.True).Select(p => p.Key));
             }
         }
 
-        if (errors.Count > 0)
+        return problems.Count == 0 ? capabilities.ToList() : throw new CniConfigException($"{list.Source}: {string.Join("; ", problems)}", 1);
+    }
+
+    /// <summary>libcni's PluginDecoder: cniVersion and supportedVersions (a bare 0.2.0 answer means 0.1.0 and 0.2.0).</summary>
+    internal static IReadOnlyList<string> DecodeVersionInfo(string type, byte[] output)
+    {
+        try
         {
-            throw new AggregateException($"GC of network {list.Name} failed", errors);
+            var json = JsonNode.Parse(output) as JsonObject ?? throw new JsonException("not a JSON object");
+            string version = json["cniVersion"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : string.Empty;
+            if (version.Length == 0)
+            {
+                throw new JsonException("missing field cniVersion");
+            }
+
+            var supported = (json["supportedVersions"] as JsonArray ?? []).Select(s => s?.GetValue<string>() ?? string.Empty).ToList();
+            if (supported.Count > 0)
+            {
+                return supported;
+            }
+
+            return version == "0.2.0" ? ["0.1.0", "0.2.0"] : throw new JsonException("missing field supportedVersions");
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new CniPluginException(type, "VERSION", 0, $"decoding version info: {ex.Message}: {PluginInvoker.Excerpt(output)}");
         }
     }
 
-    /// <summary>VERSION: which spec versions a plugin speaks.</summary>
-    public IReadOnlyList<string> Versions(string type)
+    /// <summary>
+    /// Strata's addition to libcni for CHECK and DEL: a caller that passes no CNI_ARGS or capability
+    /// data (a restarted agent, `strata cni del` by hand) gets what ADD was given, from the cache, so
+    /// portmap still finds its rules. Whatever the caller passes wins.
+    /// </summary>
+    private RuntimeConf WithCachedArguments(NetworkConfigList list, RuntimeConf runtime)
     {
-        var json = Invoker.Invoke(type, "VERSION", new JsonObject { ["cniVersion"] = NetworkConfigList.SupportedVersions[^1] }, null);
-        return (json?["supportedVersions"] as JsonArray ?? []).Select(v => v!.GetValue<string>()).ToList();
+        if (runtime.Args.Count > 0 && runtime.CapabilityArgs.Count > 0)
+        {
+            return runtime;
+        }
+
+        RuntimeConf? cached;
+        try
+        {
+            (_, cached) = Cache.ReadConfig(list.Name, runtime);
+        }
+        catch (CniConfigException)
+        {
+            return runtime;
+        }
+
+        return cached is null ? runtime : runtime with
+        {
+            Args = runtime.Args.Count > 0 ? runtime.Args : cached.Args,
+            CapabilityArgs = runtime.CapabilityArgs.Count > 0 ? runtime.CapabilityArgs : cached.CapabilityArgs,
+        };
     }
 
-    private static string Type(JsonObject plugin) => plugin["type"]!.GetValue<string>();
+    private static byte[] Stdin(JsonObject config) => GoJson.SerializeToUtf8(config);
 
-    private static bool CniVersionAtLeast(string version, string minimum) => Version.Parse(version) >= Version.Parse(minimum);
+    private static string Type(JsonObject plugin) => NetworkConfigList.Lookup(plugin, "type")!.GetValue<string>();
 }

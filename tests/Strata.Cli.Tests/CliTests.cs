@@ -194,6 +194,48 @@ public sealed class CliTests
         }
     }
 
+    [RootFact]
+    public void Cni_defaults_to_cnitools_container_id_and_runs_version_status_and_gc()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"strata-t-{Guid.NewGuid():N}");
+        using var host = new ScratchScene($"strata-t-{Guid.NewGuid().ToString("N")[..8]}");
+        using var container = new ScratchScene($"strata-t-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "net.d"));
+            File.WriteAllText(Path.Combine(root, "net.d", "10-test.conflist"),
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"gcnet\",\"plugins\":[{\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"" + root + "/ipam\",\"ranges\":[[{\"subnet\":\"10.78.0.0/24\"}]]}}]}");
+            string[] common = ["--conf-dir", Path.Combine(root, "net.d"), "--bin-dir", Repository.Plugins, "--cache-dir", Path.Combine(root, "cache"), "--host-netns", host.Name];
+
+            var add = Strata.Run(["cni", "add", container.Name, .. common]);
+            Assert.True(add.ExitCode == 0, add.Stderr);
+            Assert.StartsWith("{\n    \"cniVersion\": \"1.1.0\",\n", add.Stdout); // printed as cnitool prints it
+
+            // cnitool's container ID: "cnitool-" and the first 10 bytes of SHA-512 of the namespace path (checked with coreutils).
+            string hash = Tool.Check("sh", "-c", $"printf %s /run/netns/{container.Name} | sha512sum")[..20];
+            Assert.Equal([$"gcnet-cnitool-{hash}-eth0"], Directory.EnumerateFiles(Path.Combine(root, "cache", "results")).Select(Path.GetFileName));
+
+            Assert.Equal("gcnet: ready\n", Strata.Run(["cni", "status", .. common]).Stdout);
+            Assert.Equal("0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0\n", Strata.Run("cni", "version", "bridge", "--bin-dir", "/usr/lib/cni").Stdout);
+
+            var gc = Strata.Run(["cni", "gc", .. common]); // nothing is valid: the attachment is deleted
+            Assert.True(gc.ExitCode == 0, gc.Stderr);
+            Assert.DoesNotContain("eth0", Tool.Check("ip", "-n", container.Name, "link"));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "cache", "results")));
+
+            File.WriteAllText(Path.Combine(root, "net.d", "05-bad.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"plugins\":[{}]}");
+            var bad = Strata.Run(["cni", "add", container.Name, .. common]);
+            Assert.Equal((1, $"strata: {Path.Combine(root, "net.d", "05-bad.conflist")}: plugins[0] has no \"type\"\n"), (bad.ExitCode, bad.Stderr));
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
     /// <summary>A namespace with a bridge, a veth pair (one end enslaved, one up) and a vxlan device, made with ip.</summary>
     private static ScratchScene Scene()
     {

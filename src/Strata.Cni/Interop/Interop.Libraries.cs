@@ -1,0 +1,9 @@
+namespace Strata.Cni;
+
+internal static partial class Interop
+{
+    internal static class Libraries
+    {
+        internal const string Libc = "libc";
+    }
+}
