@@ -36,6 +36,18 @@ public sealed class ApiServerOptions
     /// <summary>synchronous=FULL in SQLite: acknowledged writes survive power loss too, not only a process crash.</summary>
     public bool Durable { get; set; }
 
+    /// <summary>
+    /// The control loops to host in-process (kube-controller-manager's --controllers: "*", names, "-name"). Empty: none,
+    /// the library default, so that an API server embedded in tests serves only what the test writes. The CLI's default is "*".
+    /// </summary>
+    public List<string> Controllers { get; set; } = [];
+
+    /// <summary>--cluster-cidr of the hosted node IPAM controller.</summary>
+    public string ClusterCidr { get; set; } = "10.233.64.0/18";
+
+    /// <summary>--node-cidr-mask-size of the hosted node IPAM controller.</summary>
+    public int NodeCidrMaskSize { get; set; } = 24;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDirectory))

@@ -25,6 +25,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _compactor;
     private readonly KubeletProxy _kubelet;
+    private Controllers.ControllerManager? _controllers;
     private int _disposed;
 
     private ApiServerHost(WebApplication app, KubeletProxy kubelet, IObjectStore store, ObjectRegistry registry, ServerCredentials credentials, IReadOnlyList<Uri> addresses, string kubeconfig, ApiServerOptions options, ILogger logger)
@@ -49,6 +50,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     public IReadOnlyList<Uri> Addresses { get; }
 
     public string KubeconfigPath { get; }
+
+    /// <summary>The control loops hosted in-process (null when <see cref="ApiServerOptions.Controllers"/> is empty).</summary>
+    public Controllers.ControllerManager? Controllers => _controllers;
 
     public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -109,7 +113,18 @@ public sealed class ApiServerHost : IAsyncDisposable
             var server = addresses.Count > 0 ? addresses[0].GetLeftPart(UriPartial.Authority) : $"https://{options.Listen.FirstOrDefault()}";
             Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
             ApiServerLog.Serving(logger, string.Join(", ", addresses), options.DataDirectory);
-            return new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger);
+            var host = new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger);
+            if (options.Controllers.Count > 0)
+            {
+                host._controllers = Strata.Controllers.ControllerManager.Start(new RegistryKubeClient(registry), new Controllers.ControllerManagerOptions
+                {
+                    Controllers = options.Controllers,
+                    ClusterCidr = options.ClusterCidr,
+                    NodeCidrMaskSize = options.NodeCidrMaskSize,
+                }, loggerFactory);
+            }
+
+            return host;
         }
         catch
         {
@@ -128,6 +143,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
+        if (_controllers is not null)
+        {
+            await _controllers.DisposeAsync();
+        }
+
         try
         {
             await _compactor;

@@ -229,7 +229,6 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
 
     private async Task BindAsync(HttpContext context, ResourceInfo pods, string ns, string name)
     {
-        // pkg/registry/core/pod/storage/storage.go BindingREST: set spec.nodeName once, and the PodScheduled condition.
         var binding = await ReadBodyAsync(context.Request);
         var node = (string?)binding["target"]?["name"];
         if (string.IsNullOrEmpty(node))
@@ -237,31 +236,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             throw ApiException.Invalid(pods, name, [new Validation.FieldError("FieldValueRequired", "target.name", "Required value")]);
         }
 
-        await registry.UpdateWithAsync(pods, ns, name, pod =>
-        {
-            if (pod.IsDeleting())
-            {
-                throw ApiException.Conflict(pods, name, "pod is being deleted, cannot be assigned to a host");
-            }
-
-            var spec = pod["spec"]!.AsObject();
-            if (!string.IsNullOrEmpty((string?)spec["nodeName"]))
-            {
-                throw ApiException.Conflict(pods, name, $"pod {name} is already assigned to node \"{spec["nodeName"]}\"");
-            }
-
-            spec["nodeName"] = node;
-            var status = pod["status"] as JsonObject ?? [];
-            var conditions = status["conditions"] as JsonArray ?? [];
-            conditions.Add(new JsonObject
-            {
-                ["type"] = "PodScheduled", ["status"] = "True", ["lastProbeTime"] = null,
-                ["lastTransitionTime"] = ObjectMeta.Timestamp(time.GetUtcNow()),
-            });
-            status["conditions"] = conditions;
-            pod["status"] = status;
-            return pod;
-        }, "binding", cancellationToken: context.RequestAborted);
+        await PodBinding.BindAsync(registry, ns, name, node, context.RequestAborted);
         await WriteAsync(context, 201, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 });
     }
 

@@ -116,7 +116,7 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
 
                 while (reader.TryRead(out var e))
                 {
-                    if (Translate(e) is { } translated)
+                    if (Translate(e, options.List) is { } translated)
                     {
                         if (options.TableIncludeObject is null)
                         {
@@ -142,10 +142,11 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
         }
     }
 
-    private (string Type, JsonObject Object)? Translate(StoreEvent e)
+    /// <summary>A store event as a watcher with these selectors sees it (null: not at all).</summary>
+    internal static (string Type, JsonObject Object)? Translate(StoreEvent e, ListOptions list)
     {
-        var nowMatches = e.Type != WatchEventType.Deleted && ObjectRegistry.Matches(e.Value, options.List);
-        var wasMatching = e.Previous is not null && ObjectRegistry.Matches(e.Previous, options.List);
+        var nowMatches = e.Type != WatchEventType.Deleted && ObjectRegistry.Matches(e.Value, list);
+        var wasMatching = e.Previous is not null && ObjectRegistry.Matches(e.Previous, list);
         return e.Type switch
         {
             WatchEventType.Deleted when wasMatching => ("DELETED", e.Value),

@@ -39,6 +39,8 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
 
     public ResourceCatalog Catalog => catalog;
 
+    public TimeProvider Time => time;
+
     /// <summary>Validation and defaulting for a kind; set by the host (the pure validators live in Validation/).</summary>
     public Func<ResourceInfo, JsonObject, JsonObject?, IReadOnlyList<FieldError>>? Validate { get; set; }
 

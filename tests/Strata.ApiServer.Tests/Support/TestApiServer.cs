@@ -9,11 +9,11 @@ namespace Strata.ApiServer.Tests.Support;
 public sealed class TestApiServer : IAsyncDisposable
 {
     private readonly string _cacheDirectory;
-    private readonly string? _etcdServers;
+    private readonly ApiServerOptions _options;
 
-    private TestApiServer(string directory, ApiServerHost host, string? etcdServers)
+    private TestApiServer(string directory, ApiServerHost host, ApiServerOptions options)
     {
-        _etcdServers = etcdServers;
+        _options = options;
         DataDirectory = directory;
         Host = host;
         _cacheDirectory = Path.Combine(directory, "kubectl-cache");
@@ -34,7 +34,7 @@ public sealed class TestApiServer : IAsyncDisposable
         options ??= new ApiServerOptions();
         options.DataDirectory = directory;
         options.Listen = ["127.0.0.1:0"];
-        return new TestApiServer(directory, await ApiServerHost.StartAsync(options), options.EtcdServers);
+        return new TestApiServer(directory, await ApiServerHost.StartAsync(options), options);
     }
 
     /// <summary>Stops the server and starts a new one on the same data directory (a new port).</summary>
@@ -42,7 +42,7 @@ public sealed class TestApiServer : IAsyncDisposable
     {
         Http.Dispose();
         await Host.DisposeAsync();
-        Host = await ApiServerHost.StartAsync(new ApiServerOptions { DataDirectory = DataDirectory, Listen = ["127.0.0.1:0"], EtcdServers = _etcdServers });
+        Host = await ApiServerHost.StartAsync(_options);
         Http = CreateClient(Host);
     }
 

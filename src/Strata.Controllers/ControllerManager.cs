@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Strata.Controllers.Client;
+using Strata.Controllers.Machinery;
+
+namespace Strata.Controllers;
+
+/// <summary>kube-controller-manager's settings that Strata's controllers read (its flag names in the comments).</summary>
+public sealed record ControllerManagerOptions
+{
+    /// <summary>--cluster-cidr: the pod network node podCIDRs are cut from.</summary>
+    public string ClusterCidr { get; init; } = "10.233.64.0/18";
+
+    /// <summary>--node-cidr-mask-size.</summary>
+    public int NodeCidrMaskSize { get; init; } = 24;
+
+    /// <summary>--controllers: names to run, "*" for all, "-name" to leave one out.</summary>
+    public IReadOnlyList<string> Controllers { get; init; } = ["*"];
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// Runs the control loops against one <see cref="IKubeClient"/> with shared informers, as kube-controller-manager
+/// (and kube-scheduler) do. <c>strata apiserver</c> hosts it in-process; <c>strata controller-manager</c> runs it
+/// against any API server.
+/// </summary>
+public sealed class ControllerManager : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _running = [];
+
+    private ControllerManager(InformerFactory informers, IReadOnlyList<Controller> controllers)
+    {
+        Informers = informers;
+        Controllers = controllers;
+    }
+
+    public InformerFactory Informers { get; }
+
+    public IReadOnlyList<Controller> Controllers { get; }
+
+    /// <summary>Every controller, by the name kube-controller-manager's --controllers uses.</summary>
+    public static IReadOnlyList<string> KnownControllers => [.. Factories.Keys];
+
+    private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
+    {
+    };
+
+    public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)
+    {
+        loggers ??= NullLoggerFactory.Instance;
+        var informers = new InformerFactory(client, loggers);
+        var context = new ControllerContext(client, informers, options, loggers);
+        var controllers = Enabled(options.Controllers).Select(name => Factories[name](context)).ToList();
+        var manager = new ControllerManager(informers, controllers);
+        foreach (var informer in informers.All)
+        {
+            manager._running.Add(Task.Run(() => informer.RunAsync(manager._stopping.Token)));
+        }
+
+        foreach (var controller in controllers)
+        {
+            manager._running.Add(Task.Run(() => controller.RunAsync(manager._stopping.Token)));
+        }
+
+        return manager;
+    }
+
+    /// <summary>Completes when every informer has synced (after which the controllers start working).</summary>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken = default) =>
+        Task.WhenAll(Informers.All.Select(i => i.WaitForSyncAsync(cancellationToken)));
+
+    internal static IReadOnlyList<string> Enabled(IReadOnlyList<string> requested)
+    {
+        foreach (var name in requested)
+        {
+            var bare = name.TrimStart('-');
+            if (bare != "*" && !Factories.ContainsKey(bare))
+            {
+                throw new ArgumentException($"\"{bare}\" is not a known controller: known controllers are {string.Join(", ", Factories.Keys)}");
+            }
+        }
+
+        var all = requested.Contains("*");
+        return [.. Factories.Keys.Where(n => !requested.Contains("-" + n) && (all || requested.Contains(n)))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_running);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+}
+
+/// <summary>What a controller is built from.</summary>
+public sealed record ControllerContext(IKubeClient Client, InformerFactory Informers, ControllerManagerOptions Options, ILoggerFactory Loggers)
+{
+    public ILogger Logger(string controller) => Loggers.CreateLogger($"Strata.Controllers.{controller}");
+
+    public EventRecorder Recorder(string component) => new(Client, component, Logger(component), Options.Time);
+}
