@@ -75,6 +75,15 @@ public sealed class ApiServerOptions
             throw new ArgumentException($"--service-cluster-ip-range {ServiceClusterIpRange} / --service-node-port-range {ServiceNodePortRange}: {e.Message}");
         }
 
+        try
+        {
+            _ = Strata.Controllers.ControllerManager.Enabled(Controllers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--controllers: {e.Message}");
+        }
+
         if (AdvertiseAddress is not null && !System.Net.IPAddress.TryParse(AdvertiseAddress, out _))
         {
             throw new ArgumentException($"--advertise-address {AdvertiseAddress}: not an IP address");

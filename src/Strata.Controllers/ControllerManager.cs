@@ -71,7 +71,8 @@ public sealed class ControllerManager : IAsyncDisposable
     public Task WaitForSyncAsync(CancellationToken cancellationToken = default) =>
         Task.WhenAll(Informers.All.Select(i => i.WaitForSyncAsync(cancellationToken)));
 
-    internal static IReadOnlyList<string> Enabled(IReadOnlyList<string> requested)
+    /// <summary>The controllers that --controllers selects; an unknown name throws <see cref="ArgumentException"/>.</summary>
+    public static IReadOnlyList<string> Enabled(IReadOnlyList<string> requested)
     {
         foreach (var name in requested)
         {

@@ -25,9 +25,35 @@ internal static class ApiServerCommand
         var kubeconfig = new Option<string?>("--kubeconfig-out") { Description = "Also write the admin kubeconfig here." };
         var etcd = new Option<string?>("--etcd-servers") { Description = "Store objects in this etcd (http://HOST:PORT) instead of SQLite." };
         var durable = new Option<bool>("--durable") { Description = "fsync every write (SQLite synchronous=FULL), to survive power loss too." };
-        var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store.")
+        var serviceRange = new Option<string>("--service-cluster-ip-range")
         {
-            listen, listenFd, dataDir, kubeconfig, etcd, durable,
+            Description = "The CIDR Service ClusterIPs come from.",
+            DefaultValueFactory = _ => Strata.ApiServer.Allocation.ServiceIpRange.DefaultCidr,
+        };
+        var nodePortRange = new Option<string>("--service-node-port-range")
+        {
+            Description = "The ports NodePorts come from (FROM-TO).",
+            DefaultValueFactory = _ => Strata.ApiServer.Allocation.PortRange.DefaultNodePorts,
+        };
+        var advertise = new Option<string?>("--advertise-address") { Description = "The address the kubernetes Service's endpoints point at." };
+        var controllers = new Option<string>("--controllers")
+        {
+            Description = "Control loops to host in-process, as kube-controller-manager's --controllers: '*' for all, names, '-name' to leave one out, '' for none.",
+            DefaultValueFactory = _ => "*",
+        };
+        var clusterCidr = new Option<string>("--cluster-cidr")
+        {
+            Description = "The pod network that node podCIDRs are cut from.",
+            DefaultValueFactory = _ => "10.233.64.0/18",
+        };
+        var nodeCidrMask = new Option<int>("--node-cidr-mask-size")
+        {
+            Description = "The prefix length of each node's podCIDR.",
+            DefaultValueFactory = _ => 24,
+        };
+        var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store, with the control loops in-process.")
+        {
+            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise, controllers, clusterCidr, nodeCidrMask,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -38,6 +64,12 @@ internal static class ApiServerCommand
                 DataDirectory = result.GetValue(dataDir)!,
                 Durable = result.GetValue(durable),
                 EtcdServers = result.GetValue(etcd),
+                ServiceClusterIpRange = result.GetValue(serviceRange)!,
+                ServiceNodePortRange = result.GetValue(nodePortRange)!,
+                AdvertiseAddress = result.GetValue(advertise),
+                Controllers = [.. result.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                ClusterCidr = result.GetValue(clusterCidr)!,
+                NodeCidrMaskSize = result.GetValue(nodeCidrMask),
             };
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
             {

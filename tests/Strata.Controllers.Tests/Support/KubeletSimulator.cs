@@ -1,0 +1,141 @@
+using k8s.Models;
+using Strata.Controllers.Client;
+using Strata.Controllers.Machinery;
+
+namespace Strata.Controllers.Tests.Support;
+
+/// <summary>
+/// Test support standing in for the kubelets (issue #7 builds the real one): every pod bound to a node is reported
+/// Running and Ready with the next IP of that node's podCIDR, and a pod being deleted is removed once it is marked.
+/// It writes only pod status, the way a kubelet does, so the controllers under test see what they would see in a cluster.
+/// </summary>
+public sealed class KubeletSimulator : IAsyncDisposable
+{
+    private readonly IKubeClient _client;
+    private readonly Informer<V1Pod> _pods;
+    private readonly Informer<V1Node> _nodes;
+    private readonly Controller _loop;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _running;
+
+    public KubeletSimulator(IKubeClient client)
+    {
+        _client = client;
+        _pods = new Informer<V1Pod>(client);
+        _nodes = new Informer<V1Node>(client);
+        _loop = new Loop(this);
+        _pods.AddHandler(p => _loop.Enqueue(ObjectKey.Of(p)), (_, p) => _loop.Enqueue(ObjectKey.Of(p)));
+        _running = Task.WhenAll(_pods.RunAsync(_stop.Token), _nodes.RunAsync(_stop.Token), _loop.RunAsync(_stop.Token));
+    }
+
+    private readonly HashSet<string> _unready = [];
+
+    /// <summary>Reports the pod ready or not, as a passing or failing readiness probe would.</summary>
+    public void SetReady(string ns, string name, bool ready)
+    {
+        lock (_unready)
+        {
+            if (ready)
+            {
+                _unready.Remove(name);
+            }
+            else
+            {
+                _unready.Add(name);
+            }
+        }
+
+        _loop.Enqueue(ObjectKey.For(ns, name));
+    }
+
+    private readonly Dictionary<string, int> _nextHost = [];
+
+    private async Task SyncAsync(string key, CancellationToken ct)
+    {
+        var pod = _pods.Get(key);
+        if (pod is null || string.IsNullOrEmpty(pod.Spec.NodeName))
+        {
+            return;
+        }
+
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            await _client.DeleteAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, new DeleteRequest(GracePeriodSeconds: 0, PreconditionUid: pod.Metadata.Uid), ct);
+            return;
+        }
+
+        bool ready;
+        lock (_unready)
+        {
+            ready = !_unready.Contains(pod.Metadata.Name);
+        }
+
+        var status = pod.Status ?? new V1PodStatus();
+        var currentReady = status.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Status == "True";
+        if (status.Phase == "Running" && status.PodIP is not null && currentReady == ready)
+        {
+            return;
+        }
+
+        var node = _nodes.Get(pod.Spec.NodeName) ?? throw new InvalidOperationException($"node {pod.Spec.NodeName} not seen yet");
+        var podIp = status.PodIP ?? NextIp(node);
+        var now = DateTime.UtcNow;
+        status.Phase = "Running";
+        status.PodIP = podIp;
+        status.PodIPs = [new V1PodIP { Ip = podIp }];
+        status.HostIP = node.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address;
+        status.StartTime ??= now;
+        var truth = ready ? "True" : "False";
+        status.Conditions = [.. (status.Conditions ?? []).Where(c => c.Type is not ("Ready" or "ContainersReady" or "Initialized")),
+            new V1PodCondition { Type = "Initialized", Status = "True", LastTransitionTime = now },
+            new V1PodCondition { Type = "ContainersReady", Status = truth, LastTransitionTime = now },
+            new V1PodCondition { Type = "Ready", Status = truth, LastTransitionTime = now }];
+        status.ContainerStatuses = [.. pod.Spec.Containers.Select(c => new V1ContainerStatus
+        {
+            Name = c.Name, Image = c.Image, ImageID = "", Ready = ready, Started = true, RestartCount = 0,
+            State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } },
+        })];
+        pod.Status = status;
+        await _client.UpdateStatusAsync(pod, ct);
+    }
+
+    private string NextIp(V1Node node)
+    {
+        var cidr = node.Spec?.PodCIDR;
+        lock (_nextHost)
+        {
+            var host = _nextHost.GetValueOrDefault(node.Metadata.Name, 2);
+            _nextHost[node.Metadata.Name] = host + 1;
+            if (cidr is null)
+            {
+                // No node IPAM in this test: a per-node /24 from the node's position among the nodes.
+                var index = _nodes.List().OrderBy(n => n.Metadata.Name, StringComparer.Ordinal).ToList().FindIndex(n => n.Metadata.Name == node.Metadata.Name);
+                return $"10.233.{64 + index}.{host}";
+            }
+
+            var prefix = cidr[..cidr.LastIndexOf('.')];
+            return $"{prefix}.{host}";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _running;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private sealed class Loop(KubeletSimulator kubelet) : Controller("kubelet-simulator", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+    {
+        protected override IEnumerable<IInformer> Informers => [kubelet._pods, kubelet._nodes];
+
+        protected override Task ReconcileAsync(string key, CancellationToken cancellationToken) => kubelet.SyncAsync(key, cancellationToken);
+    }
+}
