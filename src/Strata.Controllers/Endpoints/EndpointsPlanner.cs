@@ -222,7 +222,7 @@ public static class EndpointsPlanner
             {
                 Addresses = readyAddresses.Count > 0 ? readyAddresses : null,
                 NotReadyAddresses = notReady.Count > 0 ? notReady : null,
-                Ports = ports.Count > 0 ? [.. ports.OrderBy(PortKey, StringComparer.Ordinal)] : null,
+                Ports = ports.Count > 0 ? [.. ports.OrderBy(p => p.Name ?? "", StringComparer.Ordinal).ThenBy(p => p.Port).ThenBy(p => p.Protocol, StringComparer.Ordinal)] : null,
             });
         }
 
