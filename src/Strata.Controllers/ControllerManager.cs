@@ -45,6 +45,8 @@ public sealed class ControllerManager : IAsyncDisposable
 
     private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
     {
+        ["endpoints"] = c => new Endpoints.EndpointsController(c),
+        ["endpointslice"] = c => new Endpoints.EndpointSliceController(c),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)

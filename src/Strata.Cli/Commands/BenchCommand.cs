@@ -49,6 +49,7 @@ internal static class BenchCommand
         }));
         command.Subcommands.Add(cni);
         command.Subcommands.Add(BuildApiServer(json, output));
+        command.Subcommands.Add(BuildEndpoints(json, output));
         return command;
     }
 
@@ -65,6 +66,29 @@ internal static class BenchCommand
         {
             var benchmark = new ApiServerBenchmark(result.GetValue(objects), result.GetValue(watchers), result.GetValue(clients), ApiServerBackends.Available());
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench apiserver: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildEndpoints(Option<bool> json, Option<FileInfo?> output)
+    {
+        var services = new Option<int>("--services") { Description = "Services, each selecting --pods pods.", DefaultValueFactory = _ => 1000 };
+        var pods = new Option<int>("--pods") { Description = "Pods per Service.", DefaultValueFactory = _ => 10 };
+        var command = new Command("endpoints", "Readiness change to EndpointSlice latency through the endpointslice controller, and convergence after an API server restart.")
+        {
+            json, output, services, pods,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var benchmark = new EndpointsBenchmark(result.GetValue(services), result.GetValue(pods));
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench endpoints: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)
             {
