@@ -45,6 +45,8 @@ public sealed class ControllerManager : IAsyncDisposable
 
     private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
     {
+        ["garbagecollector"] = c => new GarbageCollection.GarbageCollector(c),
+        ["namespace"] = c => new Namespaces.NamespaceController(c),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)
