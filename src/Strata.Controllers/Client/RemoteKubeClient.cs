@@ -90,7 +90,7 @@ public sealed class RemoteKubeClient : IKubeClient, IDisposable
                 case "ERROR":
                     throw StatusException(obj, HttpStatusCode.InternalServerError);
                 default:
-                    break; // BOOKMARK
+                    break;
             }
         }
     }
@@ -236,7 +236,6 @@ public sealed class RemoteKubeClient : IKubeClient, IDisposable
         if (watchFrom is not null)
         {
             query.Add("watch=true");
-            query.Add("allowWatchBookmarks=true");
             query.Add("timeoutSeconds=" + WatchTimeoutSeconds);
             if (watchFrom.Length > 0)
             {

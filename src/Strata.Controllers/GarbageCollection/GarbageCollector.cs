@@ -179,6 +179,11 @@ public sealed class GarbageCollector : Controller
         {
             owner = monitor.ByUid(reference.Uid)?.Metadata;
             var ns = monitor.Namespaced ? dependentNamespace : null;
+            if (monitor.Namespaced && string.IsNullOrEmpty(ns))
+            {
+                return OwnerState.Absent; // A cluster-scoped dependent cannot have a namespaced owner: the reference is invalid.
+            }
+
             if (owner is null || (owner.NamespaceProperty ?? "") != (ns ?? ""))
             {
                 owner = await monitor.GetLiveAsync(ns, reference.Name, cancellationToken);
