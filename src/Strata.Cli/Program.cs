@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(LinkCommand.Build());
         root.Subcommands.Add(CniCommand.Build());
         root.Subcommands.Add(ApiServerCommand.Build());
+        root.Subcommands.Add(ControllerManagerCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         return root;

@@ -47,6 +47,8 @@ public sealed class ControllerManager : IAsyncDisposable
     {
         ["endpoints"] = c => new Endpoints.EndpointsController(c),
         ["endpointslice"] = c => new Endpoints.EndpointSliceController(c),
+        ["garbagecollector"] = c => new GarbageCollection.GarbageCollector(c),
+        ["namespace"] = c => new Namespaces.NamespaceController(c),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)

@@ -126,6 +126,9 @@ public sealed class RegistryKubeClient(ObjectRegistry registry) : IKubeClient
     public Task BindAsync(string ns, string podName, string nodeName, CancellationToken cancellationToken = default) =>
         Call(() => PodBinding.BindAsync(registry, ns, podName, nodeName, cancellationToken));
 
+    public async Task<V1Namespace> FinalizeNamespaceAsync(V1Namespace ns, CancellationToken cancellationToken = default) =>
+        FromJson<V1Namespace>(await Call(() => NamespaceFinalize.FinalizeAsync(registry, ns.Metadata.Name, ToJson(ns), cancellationToken)));
+
     private async Task<T> Update<T>(T obj, string? subresource, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {

@@ -81,7 +81,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 await WriteAsync(context, 200, Scale.From(resource, scaled));
                 break;
             case "PUT" when path.Name is not null && path.Subresource == "finalize":
-                await WriteObjectAsync(context, 200, resource, await FinalizeNamespaceAsync(resource, path.Name, await ReadBodyAsync(request), ct));
+                await WriteObjectAsync(context, 200, resource, await NamespaceFinalize.FinalizeAsync(registry, path.Name, await ReadBodyAsync(request), ct));
                 break;
             case "PUT" when path.Name is not null:
                 var body = CheckFields(context, resource, await ReadBodyAsync(request));
@@ -238,16 +238,6 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
 
         await PodBinding.BindAsync(registry, ns, name, node, context.RequestAborted);
         await WriteAsync(context, 201, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 });
-    }
-
-    private async Task<JsonObject> FinalizeNamespaceAsync(ResourceInfo namespaces, string name, JsonObject body, CancellationToken ct)
-    {
-        var finalizers = body["spec"]?["finalizers"]?.DeepClone() ?? new JsonArray();
-        return await registry.UpdateWithAsync(namespaces, null, name, current =>
-        {
-            current["spec"] = new JsonObject { ["finalizers"] = finalizers.DeepClone() };
-            return current;
-        }, "finalize", cancellationToken: ct);
     }
 
     private async Task<JsonObject?> TryGetAsync(ResourceInfo resource, string? ns, string name, CancellationToken ct)

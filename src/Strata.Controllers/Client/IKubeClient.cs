@@ -41,6 +41,12 @@ public interface IKubeClient
 
     /// <summary>POST <c>pods/{name}/binding</c>: assigns a pending pod to a node.</summary>
     Task BindAsync(string ns, string podName, string nodeName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// PUT <c>namespaces/{name}/finalize</c>: replaces the namespace's <c>spec.finalizers</c> (the namespace controller
+    /// drops "kubernetes" once the namespace is empty, and the API server then deletes it).
+    /// </summary>
+    Task<V1Namespace> FinalizeNamespaceAsync(V1Namespace ns, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Which objects a list or watch covers: all namespaces when <see cref="Namespace"/> is null.</summary>

@@ -166,8 +166,8 @@ public sealed class EndpointControllersTests
             () => Task.FromResult(plane.KubectlOk("get", "endpoints", "scaled").Contains("10.233.65.1:80,10.233.65.2:80,10.233.65.3:80 + 2 more...")),
             "kubectl to show five endpoints");
 
-        await plane.Client.DeleteAsync<V1Pod>(Ns, "scaled-4", new Client.DeleteRequest(GracePeriodSeconds: 0));
-        await plane.Client.DeleteAsync<V1Pod>(Ns, "scaled-5", new Client.DeleteRequest(GracePeriodSeconds: 0));
+        await plane.Client.DeleteAsync<V1Pod>(Ns, "scaled-4", new Strata.Controllers.Client.DeleteRequest(GracePeriodSeconds: 0));
+        await plane.Client.DeleteAsync<V1Pod>(Ns, "scaled-5", new Strata.Controllers.Client.DeleteRequest(GracePeriodSeconds: 0));
         await ControlPlane.EventuallyAsync(async () => AllEndpoints(await SlicesAsync(plane, "scaled")).Count() == 3, "back to three endpoints");
         Assert.Equal(first, Assert.Single(await SlicesAsync(plane, "scaled")).Metadata.Name);
         await ControlPlane.EventuallyAsync(

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using k8s.Models;
+using Strata.Controllers.Tests.Support;
+
+namespace Strata.Controllers.Tests.Client;
+
+/// <summary><c>strata controller-manager</c> run as a user would: the built CLI as its own process.</summary>
+public sealed class ControllerManagerCommandTests
+{
+    private static readonly string Strata = Path.Combine(AppContext.BaseDirectory, "strata.dll");
+
+    [Fact]
+    public async Task An_unknown_controller_name_is_refused_with_the_known_names()
+    {
+        await using var plane = await ControlPlane.StartAsync();
+        var (code, _, stderr) = Tool.Run("dotnet", [Strata, "controller-manager", "--kubeconfig", plane.Server.Host.KubeconfigPath, "--controllers", "namespace,frobnicate"]);
+        Assert.Equal(1, code);
+        Assert.Contains("strata: --controllers: \"frobnicate\" is not a known controller: known controllers are ", stderr);
+        Assert.Contains("garbagecollector", stderr);
+    }
+
+    [Fact]
+    public void A_missing_kubeconfig_is_refused()
+    {
+        var (code, _, stderr) = Tool.Run("dotnet", [Strata, "controller-manager", "--kubeconfig", "/nonexistent/kubeconfig"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("strata: --kubeconfig: ", stderr);
+    }
+
+    [Fact]
+    public async Task Runs_the_controllers_against_an_api_server_over_https()
+    {
+        await using var plane = await ControlPlane.StartAsync(); // no in-process controllers
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Strata, "controller-manager", "--kubeconfig", plane.Server.Host.KubeconfigPath, "--controllers", "garbagecollector,namespace" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var owner = await plane.Client.CreateAsync(new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "remote-owner", NamespaceProperty = "default" } });
+            await plane.Client.CreateAsync(new V1Pod
+            {
+                ApiVersion = "v1",
+                Kind = "Pod",
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "remote-dependent",
+                    NamespaceProperty = "default",
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "remote-owner", Uid = owner.Metadata.Uid }],
+                },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+            });
+            plane.KubectlOk("create", "namespace", "remote-doomed");
+            plane.KubectlOk("create", "configmap", "x", "-n", "remote-doomed");
+
+            plane.KubectlOk("delete", "configmap", "remote-owner");
+            plane.KubectlOk("delete", "namespace", "remote-doomed", "--wait=false");
+
+            await ControlPlane.EventuallyAsync(async () => await plane.Client.GetAsync<V1Pod>("default", "remote-dependent") is null, "the dependent to be collected", TimeSpan.FromSeconds(30));
+            await ControlPlane.EventuallyAsync(async () => await plane.Client.GetAsync<V1Namespace>(null, "remote-doomed") is null, "the namespace to be deleted", TimeSpan.FromSeconds(30));
+            Assert.False(process.HasExited, output.ToString());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            await process.WaitForExitAsync();
+        }
+    }
+}
