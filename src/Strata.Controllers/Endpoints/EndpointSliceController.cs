@@ -29,8 +29,8 @@ public sealed class EndpointSliceController : Controller
     {
         _client = context.Client;
         _planner = new EndpointSlicePlanner(EndpointSlicePlanner.ControllerName, maxEndpointsPerSlice);
-        _services = context.Informers.For<V1Service>();
-        _pods = context.Informers.For<V1Pod>();
+        _services = context.Informers.For<V1Service>().IndexSelectors();
+        _pods = context.Informers.For<V1Pod>().IndexLabels();
         _nodes = context.Informers.For<V1Node>();
         _slices = context.Informers.For<V1EndpointSlice>();
         _slices.AddIndex(ServiceIndex, s => IsManaged(s) ? [ServiceKey(s)] : []);
@@ -80,7 +80,7 @@ public sealed class EndpointSliceController : Controller
         }
 
         _tracker.Settle(key, slices);
-        var pods = _pods.ByNamespace(ns).Where(p => PodEndpoints.Selects(service.Spec.Selector, p.Metadata.Labels)).ToList();
+        var pods = _pods.Selected(ns, service.Spec.Selector);
         var triggerTime = _triggerTimes.Compute(service, pods);
         var plan = _planner.Plan(service, pods, n => _nodes.Get(n), slices, triggerTime);
         await ApplyAsync(key, plan, cancellationToken);

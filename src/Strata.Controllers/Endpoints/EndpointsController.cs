@@ -24,8 +24,8 @@ public sealed class EndpointsController : Controller
         : base("endpoints", context.Logger("Endpoints"), workers)
     {
         _client = context.Client;
-        _services = context.Informers.For<V1Service>();
-        _pods = context.Informers.For<V1Pod>();
+        _services = context.Informers.For<V1Service>().IndexSelectors();
+        _pods = context.Informers.For<V1Pod>().IndexLabels();
         _endpoints = context.Informers.For<V1Endpoints>();
 
         _services.AddHandler(s => Enqueue(ObjectKey.Of(s)), (_, s) => Enqueue(ObjectKey.Of(s)), s => Enqueue(ObjectKey.Of(s)));
@@ -74,7 +74,7 @@ public sealed class EndpointsController : Controller
             return;
         }
 
-        var pods = _pods.ByNamespace(ns).Where(p => PodEndpoints.Selects(service.Spec.Selector, p.Metadata.Labels)).ToList();
+        var pods = _pods.Selected(ns, service.Spec.Selector);
         var triggerTime = _triggerTimes.Compute(service, pods);
         var current = _endpoints.Get(key);
         if (current is not null)

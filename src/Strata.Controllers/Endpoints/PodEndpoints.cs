@@ -57,10 +57,6 @@ public static class PodEndpoints
     /// <summary>Whether this controller makes endpoints for the Service at all: a selector, and not ExternalName.</summary>
     public static bool HasSelector(V1Service service) => service.Spec?.Selector is not null && service.Spec.Type != "ExternalName";
 
-    /// <summary>labels.Set(selector).AsSelector().Matches(pod labels): every selector pair present on the pod.</summary>
-    public static bool Selects(IDictionary<string, string> selector, IDictionary<string, string>? labels) =>
-        selector.All(kv => labels is not null && labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
-
     /// <summary>
     /// podutil.FindPort: a numeric targetPort as is; a named one is the containerPort of that name and protocol, in
     /// the containers and then the restartable (sidecar) init containers. Null when no container has it.

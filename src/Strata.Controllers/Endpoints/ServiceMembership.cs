@@ -10,9 +10,7 @@ namespace Strata.Controllers.Endpoints;
 public static class ServiceMembership
 {
     public static IEnumerable<string> Of(Informer<V1Service> services, V1Pod pod) =>
-        services.ByNamespace(pod.Metadata.NamespaceProperty)
-            .Where(s => s.Spec?.Selector is { } selector && PodEndpoints.Selects(selector, pod.Metadata.Labels))
-            .Select(ObjectKey.Of);
+        services.Selecting(pod.Metadata.NamespaceProperty, pod.Metadata.Labels).Select(ObjectKey.Of);
 
     /// <summary>
     /// The Services to sync after a pod update: none when nothing endpoints show changed; with new labels, the ones

@@ -50,13 +50,38 @@ public sealed class Informer<T> : IInformer where T : class, IKubernetesObject<V
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Adds an index; call before <see cref="RunAsync"/>.</summary>
+    /// <summary>Adds an index (built over what the cache already holds); a name already indexed is kept as it is.</summary>
     public void AddIndex(string name, Func<T, IEnumerable<string>> values)
     {
         lock (_lock)
         {
-            _indexers[name] = values;
-            _indexes[name] = [];
+            if (!_indexers.TryAdd(name, values))
+            {
+                return;
+            }
+
+            var index = _indexes[name] = [];
+            foreach (var (key, obj) in _items)
+            {
+                foreach (var value in values(obj))
+                {
+                    if (!index.TryGetValue(value, out var keys))
+                    {
+                        index[value] = keys = [];
+                    }
+
+                    keys.Add(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>How many objects an index value holds, without copying them.</summary>
+    public int CountByIndex(string index, string value)
+    {
+        lock (_lock)
+        {
+            return _indexes[index].TryGetValue(value, out var keys) ? keys.Count : 0;
         }
     }
 
