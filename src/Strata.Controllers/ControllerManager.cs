@@ -46,6 +46,7 @@ public sealed class ControllerManager : IAsyncDisposable
     private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
     {
         ["nodeipam"] = context => new NodeIpam.NodeIpamController(context),
+        ["scheduler"] = context => new Scheduling.SchedulerController(context),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)
