@@ -73,7 +73,8 @@ internal static class KindStrategy
             return merged;
         }
 
-        if (resource.HasStatus)
+        // pods/binding sets spec.nodeName and the PodScheduled condition together.
+        if (resource.HasStatus && subresource != "binding")
         {
             updated["status"] = old["status"]?.DeepClone();
         }
