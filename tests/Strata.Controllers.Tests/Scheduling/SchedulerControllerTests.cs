@@ -134,7 +134,9 @@ public sealed class SchedulerControllerTests
         Assert.Contains("didn't match Pod's node affinity/selector", describe);
 
         await plane.AddNodeAsync("sched-u4", "10.4.0.4", labels: new Dictionary<string, string> { ["tier"] = "web" });
-        Assert.Equal("sched-u4", (await BoundAsync(plane, "web-1")).Spec.NodeName);
+        var bound = await BoundAsync(plane, "web-1");
+        Assert.Equal("sched-u4", bound.Spec.NodeName);
+        Assert.Equal("True", Assert.Single(bound.Status.Conditions, c => c.Type == "PodScheduled").Status);
         await EventsAsync(plane, "web-1", "Scheduled");
     }
 
@@ -160,5 +162,25 @@ public sealed class SchedulerControllerTests
 
         await plane.Client.DeleteAsync<V1Pod>("default", "big-1", new Client.DeleteRequest(GracePeriodSeconds: 0));
         Assert.Equal(first, (await BoundAsync(plane, "big-3")).Spec.NodeName);
+    }
+
+    [Fact]
+    public async Task Binding_over_http_assigns_the_node_once()
+    {
+        await using var plane = await ControlPlane.StartAsync();
+        await plane.AddNodeAsync("sched-h1", "10.6.0.1");
+        await plane.Client.CreateAsync(NewPod("by-hand"));
+        const string binding = """{"apiVersion":"v1","kind":"Binding","metadata":{"name":"by-hand"},"target":{"apiVersion":"v1","kind":"Node","name":"sched-h1"}}""";
+
+        using var first = await plane.Server.Http.PostAsync("/api/v1/namespaces/default/pods/by-hand/binding",
+            new StringContent(binding, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, first.StatusCode);
+        var pod = (await plane.Client.GetAsync<V1Pod>("default", "by-hand"))!;
+        Assert.Equal("sched-h1", pod.Spec.NodeName);
+        Assert.Equal("True", Assert.Single(pod.Status.Conditions, c => c.Type == "PodScheduled").Status);
+
+        using var second = await plane.Server.Http.PostAsync("/api/v1/namespaces/default/pods/by-hand/binding",
+            new StringContent(binding, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, second.StatusCode);
     }
 }
