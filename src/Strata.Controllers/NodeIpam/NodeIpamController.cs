@@ -77,6 +77,8 @@ public sealed class NodeIpamController : Controller
             return;
         }
 
+        // A node recreated under the same name: the block its predecessor held is free again.
+        Release(key);
         string cidr;
         try
         {
@@ -165,6 +167,8 @@ public sealed class NodeIpamController : Controller
                 return;
             }
         }
+
+        Release(name);
 
         try
         {
