@@ -70,7 +70,7 @@ public sealed class ApiServerOptions
             _ = Allocation.ServiceIpRange.Parse(ServiceClusterIpRange);
             _ = Allocation.PortRange.Parse(ServiceNodePortRange);
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or Allocation.AllocationException)
+        catch (Exception e) when (e is FormatException or ArgumentException or Strata.Controllers.NodeIpam.AllocationException)
         {
             throw new ArgumentException($"--service-cluster-ip-range {ServiceClusterIpRange} / --service-node-port-range {ServiceNodePortRange}: {e.Message}");
         }

@@ -49,6 +49,8 @@ public sealed class ControllerManager : IAsyncDisposable
         ["endpointslice"] = c => new Endpoints.EndpointSliceController(c),
         ["garbagecollector"] = c => new GarbageCollection.GarbageCollector(c),
         ["namespace"] = c => new Namespaces.NamespaceController(c),
+        ["nodeipam"] = c => new NodeIpam.NodeIpamController(c),
+        ["scheduler"] = c => new Scheduling.SchedulerController(c),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Strata.ApiServer.Validation;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Allocation;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Strata.ApiServer.Registry;
 using Strata.ApiServer.Storage;
@@ -21,13 +20,6 @@ public sealed class AllocatorState(IObjectStore store, TimeProvider? time = null
 
     /// <summary>Where kube-apiserver keeps the NodePort bitmap.</summary>
     public const string NodePortsKey = "/registry/ranges/servicenodeports";
-
-    /// <summary>The node podCIDR set (kube-controller-manager keeps it in memory only; Strata persists it too).</summary>
-    public const string NodeCidrsKey = "/registry/ranges/nodecidrs";
-
-    /// <summary>Annotations carrying <see cref="RangeSnapshot.NodeMaskSize"/> and <see cref="RangeSnapshot.NextCandidate"/>.</summary>
-    public const string NodeMaskSizeAnnotation = "strata.io/node-mask-size";
-    public const string NextCandidateAnnotation = "strata.io/next-candidate";
 
     /// <summary>How many times a conflicting write is retried before giving up.</summary>
     public const int MaxAttempts = 1000;
@@ -127,21 +119,6 @@ public sealed class AllocatorState(IObjectStore store, TimeProvider? time = null
             : new JsonObject { ["creationTimestamp"] = ObjectMeta.Timestamp(_time.GetUtcNow()) };
         metadata.Remove("resourceVersion");
         metadata.Remove("annotations");
-        if (snapshot.NodeMaskSize is not null || snapshot.NextCandidate is not null)
-        {
-            var annotations = new JsonObject();
-            if (snapshot.NodeMaskSize is { } mask)
-            {
-                annotations[NodeMaskSizeAnnotation] = mask.ToString(CultureInfo.InvariantCulture);
-            }
-
-            if (snapshot.NextCandidate is { } next)
-            {
-                annotations[NextCandidateAnnotation] = next.ToString(CultureInfo.InvariantCulture);
-            }
-
-            metadata["annotations"] = annotations;
-        }
 
         return new JsonObject
         {
@@ -158,12 +135,6 @@ public sealed class AllocatorState(IObjectStore store, TimeProvider? time = null
     {
         var range = value["range"]?.GetValue<string>() ?? "";
         var data = value["data"]?.GetValue<string>() ?? "";
-        var annotations = value["metadata"]?["annotations"] as JsonObject;
-        return RangeSnapshot.FromBase64(range, data, Int(annotations, NodeMaskSizeAnnotation), Int(annotations, NextCandidateAnnotation));
+        return RangeSnapshot.FromBase64(range, data);
     }
-
-    private static int? Int(JsonObject? annotations, string name) =>
-        annotations?[name]?.GetValue<string>() is { } text && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : null;
 }

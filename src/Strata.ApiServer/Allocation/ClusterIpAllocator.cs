@@ -1,4 +1,5 @@
 using System.Net;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Allocation;
 

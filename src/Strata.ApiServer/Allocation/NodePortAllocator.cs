@@ -1,3 +1,5 @@
+using Strata.Controllers.NodeIpam;
+
 namespace Strata.ApiServer.Allocation;
 
 /// <summary>

@@ -103,10 +103,6 @@ public static class PersistentAllocators
     public static PersistentAllocator<NodePortAllocator> NodePorts(AllocatorState state, string range = PortRange.DefaultNodePorts) =>
         new(state, AllocatorState.NodePortsKey, new NodePortAllocator(range));
 
-    public static PersistentAllocator<NodeCidrAllocator> NodeCidrs(
-        AllocatorState state, string clusterCidr = NodeCidrAllocator.DefaultClusterCidr, int nodeMaskSize = NodeCidrAllocator.DefaultNodeMaskSize) =>
-        new(state, AllocatorState.NodeCidrsKey, new NodeCidrAllocator(clusterCidr, nodeMaskSize));
-
     public static Task AllocateAsync(this PersistentAllocator<ClusterIpAllocator> allocator, IPAddress ip, CancellationToken cancellationToken = default) =>
         allocator.UpdateAsync(a => { a.Allocate(ip); return true; }, cancellationToken);
 
@@ -130,16 +126,4 @@ public static class PersistentAllocators
 
     public static Task<bool> HasAsync(this PersistentAllocator<NodePortAllocator> allocator, int port, CancellationToken cancellationToken = default) =>
         allocator.ReadAsync(a => a.Has(port), cancellationToken);
-
-    public static Task<string> AllocateNextAsync(this PersistentAllocator<NodeCidrAllocator> allocator, CancellationToken cancellationToken = default) =>
-        allocator.UpdateAsync(a => a.AllocateNext(), cancellationToken);
-
-    public static Task OccupyAsync(this PersistentAllocator<NodeCidrAllocator> allocator, string cidr, CancellationToken cancellationToken = default) =>
-        allocator.UpdateAsync(a => { a.Occupy(cidr); return true; }, cancellationToken);
-
-    public static Task ReleaseAsync(this PersistentAllocator<NodeCidrAllocator> allocator, string cidr, CancellationToken cancellationToken = default) =>
-        allocator.UpdateAsync(a => { a.Release(cidr); return true; }, cancellationToken);
-
-    public static Task<bool> HasAsync(this PersistentAllocator<NodeCidrAllocator> allocator, string cidr, CancellationToken cancellationToken = default) =>
-        allocator.ReadAsync(a => a.Has(cidr), cancellationToken);
 }

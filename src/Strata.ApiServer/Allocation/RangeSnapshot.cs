@@ -2,23 +2,19 @@ namespace Strata.ApiServer.Allocation;
 
 /// <summary>
 /// An allocator's state in upstream's <c>RangeAllocation</c> shape: the range it covers and the bitmap
-/// (<c>big.Int.Bytes()</c> of the taken offsets). <see cref="NodeMaskSize"/> and <see cref="NextCandidate"/> are
-/// only set by <see cref="NodeCidrAllocator"/>, whose state upstream never persists (it rebuilds from the Nodes);
-/// here they travel with the bitmap so "next after the last allocated" survives a restart.
+/// (<c>big.Int.Bytes()</c> of the taken offsets).
 /// </summary>
-public sealed record RangeSnapshot(string Range, byte[] Data, int? NodeMaskSize = null, int? NextCandidate = null)
+public sealed record RangeSnapshot(string Range, byte[] Data)
 {
     /// <summary><see cref="Data"/> as Go's <c>encoding/json</c> writes a <c>[]byte</c>: standard base64 with padding.</summary>
     public string DataBase64 => Convert.ToBase64String(Data);
 
-    public static RangeSnapshot FromBase64(string range, string dataBase64, int? nodeMaskSize = null, int? nextCandidate = null) =>
-        new(range, Convert.FromBase64String(dataBase64), nodeMaskSize, nextCandidate);
+    public static RangeSnapshot FromBase64(string range, string dataBase64) => new(range, Convert.FromBase64String(dataBase64));
 
     public bool Equals(RangeSnapshot? other) =>
-        other is not null && Range == other.Range && Data.AsSpan().SequenceEqual(other.Data)
-        && NodeMaskSize == other.NodeMaskSize && NextCandidate == other.NextCandidate;
+        other is not null && Range == other.Range && Data.AsSpan().SequenceEqual(other.Data);
 
-    public override int GetHashCode() => HashCode.Combine(Range, Data.Length, NodeMaskSize, NextCandidate);
+    public override int GetHashCode() => HashCode.Combine(Range, Data.Length);
 }
 
 /// <summary>An allocator whose whole state is a <see cref="RangeSnapshot"/> (upstream's <c>Snapshottable</c>).</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Strata.ApiServer.Http;
 using Strata.ApiServer.Registry;
 using Strata.ApiServer.Resources;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Allocation;
 

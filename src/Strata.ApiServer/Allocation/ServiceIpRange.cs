@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Allocation;
 

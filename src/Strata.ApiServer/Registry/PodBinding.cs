@@ -27,7 +27,13 @@ public static class PodBinding
 
             spec["nodeName"] = node;
             var status = pod["status"] as JsonObject ?? [];
+            // podutil.UpdatePodCondition: the PodScheduled condition (False while unschedulable) becomes True.
             var conditions = status["conditions"] as JsonArray ?? [];
+            foreach (var previous in conditions.Where(c => (string?)c?["type"] == "PodScheduled").ToList())
+            {
+                conditions.Remove(previous);
+            }
+
             conditions.Add(new JsonObject
             {
                 ["type"] = "PodScheduled", ["status"] = "True", ["lastProbeTime"] = null,

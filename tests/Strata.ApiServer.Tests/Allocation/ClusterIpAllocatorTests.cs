@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Strata.ApiServer.Allocation;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Tests.Allocation;
 

@@ -1,4 +1,5 @@
 using Strata.ApiServer.Allocation;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Tests.Allocation;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Strata.ApiServer.Allocation;
 using Strata.ApiServer.Storage;
+using Strata.Controllers.NodeIpam;
 
 namespace Strata.ApiServer.Tests.Allocation;
 
@@ -46,11 +47,6 @@ public sealed class PersistentAllocatorTests : IAsyncLifetime
         Assert.Equal(("30000-32767", "Ag=="), ((string?)(await _store.GetAsync("/registry/ranges/servicenodeports"))!.Value["range"],
             (string?)(await _store.GetAsync("/registry/ranges/servicenodeports"))!.Value["data"]));
 
-        using var cidrs = PersistentAllocators.NodeCidrs(state);
-        Assert.Equal("10.233.64.0/24", await cidrs.AllocateNextAsync());
-        var nodeCidrs = (await _store.GetAsync("/registry/ranges/nodecidrs"))!.Value;
-        Assert.Equal(("10.233.64.0/18", "AQ==", "24", "1"), ((string?)nodeCidrs["range"], (string?)nodeCidrs["data"],
-            (string?)nodeCidrs["metadata"]?["annotations"]?["strata.io/node-mask-size"], (string?)nodeCidrs["metadata"]?["annotations"]?["strata.io/next-candidate"]));
     }
 
     [Fact]
@@ -76,21 +72,16 @@ public sealed class PersistentAllocatorTests : IAsyncLifetime
         using var second = PersistentAllocators.ClusterIps(new AllocatorState(_store), "10.0.0.0/26");
         using var firstPorts = PersistentAllocators.NodePorts(new AllocatorState(_store), "30000-30059");
         using var secondPorts = PersistentAllocators.NodePorts(new AllocatorState(_store), "30000-30059");
-        using var firstCidrs = PersistentAllocators.NodeCidrs(new AllocatorState(_store));
-        using var secondCidrs = PersistentAllocators.NodeCidrs(new AllocatorState(_store));
 
         // 62 usable addresses, 46 in the upper band: 50 draws also race for the static band.
         var ips = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => (i % 2 == 0 ? first : second).AllocateNextAsync())));
         var ports = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => (i % 2 == 0 ? firstPorts : secondPorts).AllocateNextAsync())));
-        var cidrs = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => (i % 2 == 0 ? firstCidrs : secondCidrs).AllocateNextAsync())));
 
         Assert.Equal(50, ips.Distinct().Count());
         Assert.Equal(50, ports.Distinct().Count());
-        Assert.Equal(50, cidrs.Distinct().Count());
         Assert.Equal(50, await first.ReadAsync(a => a.Used));
         Assert.Equal(ips.OrderBy(ip => ip.GetAddressBytes()[3]), await second.ReadAsync(a => a.Allocated()));
         Assert.Equal(ports.Order(), await firstPorts.ReadAsync(a => a.Allocated()));
-        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"10.233.{64 + i}.0/24"), await secondCidrs.ReadAsync(a => a.Allocated()));
     }
 
     [Fact]
@@ -142,13 +133,6 @@ public sealed class PersistentAllocatorTests : IAsyncLifetime
             await allocator.ReleaseAsync(ips[0]);
         }
 
-        using (var cidrs = PersistentAllocators.NodeCidrs(state))
-        {
-            await cidrs.AllocateNextAsync();
-            await cidrs.AllocateNextAsync();
-            await cidrs.ReleaseAsync("10.233.64.0/24");
-        }
-
         using (var ports = PersistentAllocators.NodePorts(state))
         {
             await ports.AllocateAsync(30080);
@@ -168,8 +152,6 @@ public sealed class PersistentAllocatorTests : IAsyncLifetime
         Assert.DoesNotContain(Ip("10.0.0.1"), rest);
         Assert.Equal("range is full", (await Assert.ThrowsAsync<AllocationException>(() => reopened.AllocateNextAsync())).Message);
 
-        using var reopenedCidrs = PersistentAllocators.NodeCidrs(state);
-        Assert.Equal("10.233.66.0/24", await reopenedCidrs.AllocateNextAsync());
         using var reopenedPorts = PersistentAllocators.NodePorts(state);
         Assert.Equal("provided port is already allocated", (await Assert.ThrowsAsync<AllocationException>(() => reopenedPorts.AllocateAsync(30080))).Message);
     }

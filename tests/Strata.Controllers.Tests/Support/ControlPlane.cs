@@ -21,9 +21,13 @@ public sealed class ControlPlane : IAsyncDisposable
 
     public IKubeClient Client => new RegistryKubeClient(Server.Host.Registry);
 
-    public static async Task<ControlPlane> StartAsync(params string[] controllers)
+    public static Task<ControlPlane> StartAsync(params string[] controllers) => StartAsync(new ApiServerOptions(), controllers);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with other API server (and controller manager) settings.</summary>
+    public static async Task<ControlPlane> StartAsync(ApiServerOptions options, params string[] controllers)
     {
-        var server = await TestApiServer.StartAsync(new ApiServerOptions { Controllers = [.. controllers] });
+        options.Controllers = [.. controllers];
+        var server = await TestApiServer.StartAsync(options);
         var plane = new ControlPlane(server);
         if (server.Host.Controllers is { } manager)
         {
@@ -92,9 +96,24 @@ public sealed class ControlPlane : IAsyncDisposable
         return await SetNodeReadyAsync(node, ready, internalIp);
     }
 
+    /// <summary>Writes the node's status as its kubelet would, re-reading on a conflict (a controller may have updated the node meanwhile).</summary>
     public async Task<V1Node> SetNodeReadyAsync(V1Node node, bool ready, string? internalIp = null)
     {
-        node = await Client.GetAsync<V1Node>(null, node.Metadata.Name) ?? throw new InvalidOperationException($"node {node.Metadata.Name} is gone");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TrySetNodeReadyAsync(node.Metadata.Name, ready, internalIp);
+            }
+            catch (KubeApiException e) when (e.IsConflict && attempt < 20)
+            {
+            }
+        }
+    }
+
+    private async Task<V1Node> TrySetNodeReadyAsync(string name, bool ready, string? internalIp)
+    {
+        var node = await Client.GetAsync<V1Node>(null, name) ?? throw new InvalidOperationException($"node {name} is gone");
         var capacity = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("4"), ["memory"] = new("8Gi"), ["pods"] = new("110") };
         node.Status ??= new V1NodeStatus();
         if (internalIp is not null)

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Strata.ApiServer.Allocation;
+namespace Strata.Controllers.NodeIpam;
 
 /// <summary>How <see cref="AllocationBitmap.AllocateNext"/> picks a free item (upstream's <c>bitAllocator</c> strategies).</summary>
 public enum AllocationStrategy

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Strata.ApiServer.Allocation;
+namespace Strata.Controllers.NodeIpam;
 
 /// <summary>
 /// A CIDR as Go's <c>net.ParseCIDR</c> returns it: the address masked to the prefix, printed as <c>10.233.0.0/18</c>.
@@ -30,9 +30,9 @@ public readonly record struct IpCidr
     /// <summary>The last address of the block (the IPv4 broadcast address).</summary>
     public IPAddress LastAddress => ToAddress(Family, LastValue);
 
-    internal UInt128 NetworkValue { get; }
+    public UInt128 NetworkValue { get; }
 
-    internal UInt128 LastValue => NetworkValue | HostMask(AddressBits, PrefixLength);
+    public UInt128 LastValue => NetworkValue | HostMask(AddressBits, PrefixLength);
 
     public static IpCidr Parse(string text) =>
         TryParse(text, out var cidr) ? cidr : throw new FormatException($"invalid CIDR address: {text}");
@@ -117,14 +117,14 @@ public readonly record struct IpCidr
 
     public override string ToString() => $"{Network}/{PrefixLength.ToString(CultureInfo.InvariantCulture)}";
 
-    internal static UInt128 ToValue(IPAddress address)
+    public static UInt128 ToValue(IPAddress address)
     {
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out var written);
         return written == 4 ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
 
-    internal static IPAddress ToAddress(AddressFamily family, UInt128 value)
+    public static IPAddress ToAddress(AddressFamily family, UInt128 value)
     {
         if (family == AddressFamily.InterNetwork)
         {
@@ -138,8 +138,8 @@ public readonly record struct IpCidr
         return new IPAddress(v6);
     }
 
-    internal IpCidr WithNetwork(UInt128 network, int prefixLength) => new(Family, network, prefixLength);
+    public IpCidr WithNetwork(UInt128 network, int prefixLength) => new(Family, network, prefixLength);
 
-    internal static UInt128 HostMask(int bits, int prefix) =>
+    public static UInt128 HostMask(int bits, int prefix) =>
         bits - prefix >= 128 ? UInt128.MaxValue : (UInt128.One << (bits - prefix)) - UInt128.One;
 }

@@ -1,16 +1,17 @@
 using System.Globalization;
 using System.Net.Sockets;
 
-namespace Strata.ApiServer.Allocation;
+namespace Strata.Controllers.NodeIpam;
 
 /// <summary>
 /// Node podCIDR allocation, as kube-controller-manager's <c>cidrset.CidrSet</c>
 /// (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go, v1.32): the cluster CIDR cut into blocks of
 /// <see cref="NodeMaskSize"/>; <see cref="AllocateNext"/> hands out the first free block at or after the one following
 /// the last allocation, wrapping around (10.233.64.0/24, 10.233.65.0/24, …); <see cref="Occupy"/> marks the blocks a
-/// CIDR covers (for Nodes that already have one) and <see cref="Release"/> frees them. Thread-safe, in memory.
+/// CIDR covers (for Nodes that already have one) and <see cref="Release"/> frees them. Thread-safe and in memory only:
+/// as upstream, the node IPAM controller rebuilds it from the Nodes' podCIDRs when it starts.
 /// </summary>
-public sealed class NodeCidrAllocator : IRangeAllocator
+public sealed class NodeCidrAllocator
 {
     public const string DefaultClusterCidr = "10.233.64.0/18";
     public const int DefaultNodeMaskSize = 24;
@@ -70,13 +71,6 @@ public sealed class NodeCidrAllocator : IRangeAllocator
                 return _nextCandidate;
             }
         }
-    }
-
-    public static NodeCidrAllocator FromSnapshot(RangeSnapshot snapshot)
-    {
-        var allocator = new NodeCidrAllocator(IpCidr.Parse(snapshot.Range), snapshot.NodeMaskSize ?? DefaultNodeMaskSize);
-        allocator.Restore(snapshot);
-        return allocator;
     }
 
     /// <summary>
@@ -147,54 +141,6 @@ public sealed class NodeCidrAllocator : IRangeAllocator
 
     /// <summary>The used blocks in address order.</summary>
     public IReadOnlyList<string> Allocated() => _used.Allocated().Select(i => Block(i).ToString()).ToList();
-
-    public RangeSnapshot Snapshot()
-    {
-        lock (_lock)
-        {
-            return new RangeSnapshot(RangeSpec, _used.ToBytes(), NodeMaskSize, _nextCandidate);
-        }
-    }
-
-    public void Restore(RangeSnapshot snapshot)
-    {
-        if (!IpCidr.TryParse(snapshot.Range, out var cidr) || cidr != ClusterCidr || (snapshot.NodeMaskSize ?? NodeMaskSize) != NodeMaskSize)
-        {
-            throw new AllocationException(AllocationError.MismatchedRange, AllocationException.IpMismatchedMessage);
-        }
-
-        lock (_lock)
-        {
-            _used.Restore(RangeSpec, snapshot.Data);
-            _nextCandidate = snapshot.NextCandidate is { } next && next >= 0 && next < MaxCidrs ? next : 0;
-        }
-    }
-
-    /// <summary>
-    /// The node IPAM controller's start-up pass (pkg/controller/nodeipam/ipam/range_allocator.go): a fresh set with
-    /// every existing Node's podCIDR occupied. A podCIDR outside the cluster CIDR is reported, not fatal; one used by
-    /// two Nodes is reported as a duplicate.
-    /// </summary>
-    public static RepairResult<string, NodeCidrAllocator> Rebuild(
-        IpCidr clusterCidr, int nodeMaskSize, IEnumerable<string> podCidrs, NodeCidrAllocator? previous = null, Func<string, bool>? keepLeaked = null)
-    {
-        var rebuilt = new NodeCidrAllocator(clusterCidr, nodeMaskSize);
-        var result = RepairResult.Build(
-            rebuilt,
-            podCidrs.Select(c => IpCidr.TryParse(c, out var parsed) ? parsed.ToString() : c),
-            cidr =>
-            {
-                if (rebuilt.Has(cidr))
-                {
-                    throw new AllocationException(AllocationError.Allocated, $"CIDR {cidr} is already occupied");
-                }
-
-                rebuilt.Occupy(cidr);
-            },
-            previous?.Allocated(),
-            keepLeaked);
-        return result;
-    }
 
     private IpCidr Block(int index)
     {

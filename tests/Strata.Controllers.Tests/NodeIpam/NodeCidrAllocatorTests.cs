@@ -1,6 +1,6 @@
-using Strata.ApiServer.Allocation;
+using Strata.Controllers.NodeIpam;
 
-namespace Strata.ApiServer.Tests.Allocation;
+namespace Strata.Controllers.Tests.NodeIpam;
 
 public sealed class NodeCidrAllocatorTests
 {
@@ -75,26 +75,6 @@ public sealed class NodeCidrAllocatorTests
     }
 
     [Fact]
-    public void Snapshots_round_trip_with_the_next_candidate()
-    {
-        var allocator = new NodeCidrAllocator();
-        allocator.AllocateNext();
-        allocator.AllocateNext();
-        allocator.AllocateNext();
-        allocator.Release("10.233.64.0/24");
-        var snapshot = allocator.Snapshot();
-        Assert.Equal(("10.233.64.0/18", 24, 3), (snapshot.Range, snapshot.NodeMaskSize, snapshot.NextCandidate));
-        Assert.Equal([0x06], snapshot.Data);
-
-        var restored = NodeCidrAllocator.FromSnapshot(snapshot);
-        Assert.Equal(["10.233.65.0/24", "10.233.66.0/24"], restored.Allocated());
-        Assert.Equal("10.233.67.0/24", restored.AllocateNext());
-
-        var e = Assert.Throws<AllocationException>(() => new NodeCidrAllocator(NodeCidrAllocator.DefaultClusterCidr, 25).Restore(snapshot));
-        Assert.Equal(AllocationError.MismatchedRange, e.Error);
-    }
-
-    [Fact]
     public void IPv6_cluster_cidrs_are_cut_the_same_way_within_upstreams_limit()
     {
         var allocator = new NodeCidrAllocator("fd00:10:233::/56", 64);
@@ -105,15 +85,5 @@ public sealed class NodeCidrAllocatorTests
         var e = Assert.Throws<AllocationException>(() => new NodeCidrAllocator("fd00::/32", 64));
         Assert.Equal("New CIDR set failed; the node CIDR size is too big", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new NodeCidrAllocator("10.233.64.0/18", 16));
-    }
-
-    [Fact]
-    public void Rebuilding_from_nodes_reports_strangers_and_duplicates()
-    {
-        var result = NodeCidrAllocator.Rebuild(IpCidr.Parse("10.233.64.0/18"), 24,
-            ["10.233.64.0/24", "10.233.64.0/24", "10.244.0.0/24", "10.233.70.0/24"]);
-        Assert.Equal(["10.233.64.0/24"], result.Duplicates);
-        Assert.Equal(["10.244.0.0/24"], result.OutOfRange);
-        Assert.Equal(["10.233.64.0/24", "10.233.70.0/24"], result.Allocator.Allocated());
     }
 }

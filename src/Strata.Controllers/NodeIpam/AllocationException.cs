@@ -1,4 +1,4 @@
-namespace Strata.ApiServer.Allocation;
+namespace Strata.Controllers.NodeIpam;
 
 /// <summary>What went wrong in an allocator; each maps to one of upstream's error values.</summary>
 public enum AllocationError
@@ -33,20 +33,20 @@ public sealed class AllocationException(AllocationError error, string message) :
     /// <summary>For <see cref="AllocationError.NotInRange"/>: the range as upstream prints it (<c>10.233.0.0/18</c>, <c>30000-32767</c>).</summary>
     public string? ValidRange { get; init; }
 
-    internal const string FullMessage = "range is full";
-    internal const string IpAllocatedMessage = "provided IP is already allocated";
-    internal const string PortAllocatedMessage = "provided port is already allocated";
-    internal const string IpMismatchedMessage = "the provided network does not match the current range";
-    internal const string PortMismatchedMessage = "the provided port range does not match the current port range";
-    internal const string NoCidrsRemainingMessage =
+    public const string FullMessage = "range is full";
+    public const string IpAllocatedMessage = "provided IP is already allocated";
+    public const string PortAllocatedMessage = "provided port is already allocated";
+    public const string IpMismatchedMessage = "the provided network does not match the current range";
+    public const string PortMismatchedMessage = "the provided port range does not match the current port range";
+    public const string NoCidrsRemainingMessage =
         "CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range";
-    internal const string SubnetTooBigMessage = "New CIDR set failed; the node CIDR size is too big";
+    public const string SubnetTooBigMessage = "New CIDR set failed; the node CIDR size is too big";
 
-    internal static AllocationException Full() => new(AllocationError.Full, FullMessage);
+    public static AllocationException Full() => new(AllocationError.Full, FullMessage);
 
-    internal static AllocationException IpNotInRange(string ip, string range) =>
+    public static AllocationException IpNotInRange(string ip, string range) =>
         new(AllocationError.NotInRange, $"the provided IP ({ip}) is not in the valid range. The range of valid IPs is {range}") { ValidRange = range };
 
-    internal static AllocationException PortNotInRange(string range) =>
+    public static AllocationException PortNotInRange(string range) =>
         new(AllocationError.NotInRange, $"provided port is not in the valid range. The range of valid ports is {range}") { ValidRange = range };
 }
