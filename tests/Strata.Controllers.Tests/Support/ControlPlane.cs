@@ -83,49 +83,11 @@ public sealed class ControlPlane : IAsyncDisposable
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         (await Client.ListAsync<T>(new ListRequest(ns, labelSelector))).Items;
 
-    /// <summary>A node as a kubelet registers it: created, then its status (addresses, capacity, Ready) written.</summary>
-    public async Task<V1Node> AddNodeAsync(string name, string internalIp, bool ready = true, IDictionary<string, string>? labels = null, IList<V1Taint>? taints = null)
-    {
-        var node = await Client.CreateAsync(new V1Node
-        {
-            ApiVersion = "v1",
-            Kind = "Node",
-            Metadata = new V1ObjectMeta { Name = name, Labels = labels ?? new Dictionary<string, string> { ["kubernetes.io/hostname"] = name } },
-            Spec = new V1NodeSpec { Taints = taints },
-        });
-        return await SetNodeReadyAsync(node, ready, internalIp);
-    }
+    /// <summary>A node as a kubelet registers it (see <see cref="TestNodes"/>).</summary>
+    public Task<V1Node> AddNodeAsync(string name, string internalIp, bool ready = true, IDictionary<string, string>? labels = null, IList<V1Taint>? taints = null) =>
+        TestNodes.AddAsync(Client, name, internalIp, ready, labels, taints);
 
-    /// <summary>Writes the node's status as its kubelet would, re-reading on a conflict (a controller may have updated the node meanwhile).</summary>
-    public async Task<V1Node> SetNodeReadyAsync(V1Node node, bool ready, string? internalIp = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TrySetNodeReadyAsync(node.Metadata.Name, ready, internalIp);
-            }
-            catch (KubeApiException e) when (e.IsConflict && attempt < 20)
-            {
-            }
-        }
-    }
-
-    private async Task<V1Node> TrySetNodeReadyAsync(string name, bool ready, string? internalIp)
-    {
-        var node = await Client.GetAsync<V1Node>(null, name) ?? throw new InvalidOperationException($"node {name} is gone");
-        var capacity = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("4"), ["memory"] = new("8Gi"), ["pods"] = new("110") };
-        node.Status ??= new V1NodeStatus();
-        if (internalIp is not null)
-        {
-            node.Status.Addresses = [new V1NodeAddress { Type = "InternalIP", Address = internalIp }, new V1NodeAddress { Type = "Hostname", Address = node.Metadata.Name }];
-        }
-
-        node.Status.Conditions = [new V1NodeCondition { Type = "Ready", Status = ready ? "True" : "False", Reason = ready ? "KubeletReady" : "KubeletNotReady" }];
-        node.Status.Allocatable ??= capacity;
-        node.Status.Capacity ??= capacity;
-        return await Client.UpdateStatusAsync(node);
-    }
+    public Task<V1Node> SetNodeReadyAsync(V1Node node, bool ready, string? internalIp = null) => TestNodes.SetReadyAsync(Client, node, ready, internalIp);
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }
