@@ -54,6 +54,7 @@ bench: build
 	$(OUT)/strata bench netlink --out bench-results/netlink.json
 	$(OUT)/strata bench cni --out bench-results/cni.json
 	$(OUT)/strata bench apiserver --out bench-results/apiserver.json
+	$(OUT)/strata bench endpoints --out bench-results/endpoints.json
 
 clean:
 	rm -rf $(OUT) $(RESULTS) bench-results
