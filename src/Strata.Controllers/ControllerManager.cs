@@ -45,6 +45,9 @@ public sealed class ControllerManager : IAsyncDisposable
 
     private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
     {
+        ["replicaset"] = c => new Workloads.ReplicaSetController(c),
+        ["deployment"] = c => new Workloads.DeploymentController(c),
+        ["daemonset"] = c => new Workloads.DaemonSetController(c),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)
