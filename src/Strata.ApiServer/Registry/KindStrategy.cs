@@ -73,8 +73,9 @@ internal static class KindStrategy
             return merged;
         }
 
-        if (resource.HasStatus)
+        if (resource.HasStatus && subresource != "binding")
         {
+            // pods/binding sets spec.nodeName and the PodScheduled condition together.
             updated["status"] = old["status"]?.DeepClone();
         }
 

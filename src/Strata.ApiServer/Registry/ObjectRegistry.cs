@@ -415,7 +415,8 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
                 }
             }
 
-            var result = await ValidateAndUpdateAsync(resource, name, current, updated, dryRun, cancellationToken);
+            // pods/binding writes spec.nodeName below the pod update rules, as BindingREST's GuaranteedUpdate does.
+            var result = await ValidateAndUpdateAsync(resource, name, current, updated, dryRun, cancellationToken, validate: subresource != "binding");
             stored = !dryRun && !ReferenceEquals(result, old);
             return result;
         }
@@ -428,10 +429,10 @@ public sealed class ObjectRegistry(IObjectStore store, ResourceCatalog catalog, 
         }
     }
 
-    private async Task<JsonObject> ValidateAndUpdateAsync(ResourceInfo resource, string name, StoredObject current, JsonObject updated, bool dryRun, CancellationToken cancellationToken)
+    private async Task<JsonObject> ValidateAndUpdateAsync(ResourceInfo resource, string name, StoredObject current, JsonObject updated, bool dryRun, CancellationToken cancellationToken, bool validate = true)
     {
         var old = current.Value;
-        var errors = Validate?.Invoke(resource, updated, old) ?? [];
+        var errors = (validate ? Validate?.Invoke(resource, updated, old) : null) ?? [];
         if (errors.Count > 0)
         {
             throw ApiException.Invalid(resource, name, errors);

@@ -68,6 +68,10 @@ public sealed class PodSimulator : IAsyncDisposable
                 {
                     // Raced with another writer; the next event brings the pod back.
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"pod simulator: {key}: {e}");
+                }
             }
         }
         catch (OperationCanceledException)
