@@ -484,6 +484,13 @@ public sealed class DeploymentController : Controller
                 }
 
                 var count = Math.Min(maxScaledDown - cleaned, replicas - available);
+                if (count < 0)
+                {
+                    // The ReplicaSet's status still counts pods it is removing; try again once it has caught up.
+                    throw new InvalidOperationException(
+                        $"when cleaning up unhealthy replicas, got invalid request to scale down {rs.Metadata.NamespaceProperty}/{rs.Metadata.Name} {replicas} -> {replicas - count}");
+                }
+
                 var (_, updated) = await ScaleAndRecordAsync(rs, replicas - count);
                 cleaned += count;
                 Replace(active, updated);

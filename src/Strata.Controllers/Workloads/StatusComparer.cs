@@ -5,12 +5,16 @@ using k8s;
 namespace Strata.Controllers.Workloads;
 
 /// <summary>
-/// Status equality as Go's omitempty sees it: a zero, false, empty or missing field are the same, so a stored status
-/// that dropped its zero counts does not look different from a freshly computed one (which would write forever).
+/// Objects compared as Go sees their structs (apimachinery's Semantic.DeepEqual over omitempty fields): a zero,
+/// false, empty or missing field are the same, and map keys are unordered. kubectl sends <c>resources: {}</c> where
+/// the stored template has nothing, and a stored status may drop its zero counts; neither is a difference.
 /// </summary>
-public static class StatusComparer
+public static class SemanticJson
 {
-    public static bool Same<T>(T? a, T? b) => Pruned(JsonNode.Parse(KubernetesJson.Serialize(a)))?.ToJsonString() == Pruned(JsonNode.Parse(KubernetesJson.Serialize(b)))?.ToJsonString();
+    /// <summary>Sorted keys, zero values dropped.</summary>
+    public static string Canonical<T>(T obj) => Pruned(JsonNode.Parse(KubernetesJson.Serialize(obj)))?.ToJsonString() ?? "null";
+
+    public static bool Same<T>(T? a, T? b) => Canonical(a) == Canonical(b);
 
     private static JsonNode? Pruned(JsonNode? node)
     {
@@ -28,7 +32,7 @@ public static class StatusComparer
 
                 return result.Count == 0 ? null : result;
             case JsonArray a:
-                return a.Count == 0 ? null : new JsonArray([.. a.Select(e => Pruned(e) ?? JsonValue.Create(0))]);
+                return a.Count == 0 ? null : new JsonArray([.. a.Select(e => Pruned(e) ?? new JsonObject())]);
             case JsonValue v:
                 return v.GetValueKind() switch
                 {
@@ -41,4 +45,10 @@ public static class StatusComparer
                 return null;
         }
     }
+}
+
+/// <summary>Status equality for deciding whether to write it (see <see cref="SemanticJson"/>).</summary>
+public static class StatusComparer
+{
+    public static bool Same<T>(T? a, T? b) => SemanticJson.Same(a, b);
 }

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
-using k8s;
 using k8s.Models;
 
 namespace Strata.Controllers.Workloads;
@@ -10,7 +8,7 @@ namespace Strata.Controllers.Workloads;
 /// <summary>
 /// The pod-template-hash (controller.ComputeHash in pkg/controller/controller_utils.go): FNV-32a of the template plus
 /// the collision count as 8 little-endian bytes, its decimal form rendered with rand.SafeEncodeString. Upstream feeds
-/// the hash Go's spew dump of the struct; we feed it the template's canonical JSON (keys sorted), so the names have
+/// the hash Go's spew dump of the struct; we feed it the template's canonical JSON (keys sorted, zero values left out), so the names have
 /// upstream's shape and stability but not its exact values.
 /// </summary>
 public static class TemplateHash
@@ -34,14 +32,8 @@ public static class TemplateHash
     /// <summary>rand.SafeEncodeString: each character mapped into an alphabet without vowels or look-alikes.</summary>
     public static string SafeEncode(string s) => string.Concat(s.Select(ch => Alphanums[ch % Alphanums.Length]));
 
-    public static string CanonicalJson<T>(T obj) => Sorted(JsonNode.Parse(KubernetesJson.Serialize(obj)))?.ToJsonString() ?? "null";
-
-    private static JsonNode? Sorted(JsonNode? node) => node switch
-    {
-        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value?.DeepClone())))),
-        JsonArray a => new JsonArray([.. a.Select(e => Sorted(e?.DeepClone()))]),
-        _ => node?.DeepClone(),
-    };
+    /// <summary>The bytes hashed: the template's JSON with sorted keys and without zero values (<see cref="SemanticJson"/>).</summary>
+    public static string CanonicalJson<T>(T obj) => SemanticJson.Canonical(obj);
 
     public static class Fnv32a
     {

@@ -181,6 +181,12 @@ public sealed class TemplateHashTests
         var hashed = Template("nginx:1.27", new() { ["app"] = "x", [DeploymentUtil.PodTemplateHashLabel] = "abc" });
         Assert.True(DeploymentUtil.EqualIgnoreHash(plain, hashed));
         Assert.False(DeploymentUtil.EqualIgnoreHash(plain, Template("nginx:1.28", new() { ["app"] = "x" })));
+        // kubectl rollout undo sends Go's empty structs (resources: {}); they are no difference, as in Semantic.DeepEqual.
+        var fromKubectl = Template("nginx:1.27", new() { ["app"] = "x" });
+        fromKubectl.Spec.Containers[0].Resources = new V1ResourceRequirements();
+        fromKubectl.Spec.HostNetwork = false;
+        Assert.True(DeploymentUtil.EqualIgnoreHash(plain, fromKubectl));
+        Assert.Equal(TemplateHash.Compute(plain, null), TemplateHash.Compute(fromKubectl, null));
     }
 
     [Fact]
