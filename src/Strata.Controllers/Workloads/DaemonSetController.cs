@@ -66,8 +66,7 @@ public sealed class DaemonSetController : Controller
     }
 
     private static bool NodeChanged(V1Node old, V1Node node) =>
-        KubernetesJson.Serialize(old.Metadata.Labels) != KubernetesJson.Serialize(node.Metadata.Labels)
-        || KubernetesJson.Serialize(old.Spec?.Taints) != KubernetesJson.Serialize(node.Spec?.Taints)
+        !SemanticJson.Same(old.Metadata.Labels, node.Metadata.Labels) || !SemanticJson.Same(old.Spec?.Taints, node.Spec?.Taints)
         || old.Spec?.Unschedulable != node.Spec?.Unschedulable;
 
     private V1DaemonSet? Resolve(V1Pod pod)

@@ -12,7 +12,7 @@ namespace Strata.Controllers.Workloads;
 public static class SemanticJson
 {
     /// <summary>Sorted keys, zero values dropped.</summary>
-    public static string Canonical<T>(T obj) => Pruned(JsonNode.Parse(KubernetesJson.Serialize(obj)))?.ToJsonString() ?? "null";
+    public static string Canonical<T>(T obj) => obj is null ? "null" : Pruned(JsonNode.Parse(KubernetesJson.Serialize(obj)))?.ToJsonString() ?? "null";
 
     public static bool Same<T>(T? a, T? b) => Canonical(a) == Canonical(b);
 
