@@ -99,7 +99,7 @@ public sealed class DaemonSetControllerTests
         await ControlPlane.EventuallyAsync(() => ActivePods(plane, "tolerant"), p => Nodes(p).SequenceEqual(["sel-b"]), "tolerant pod evicted from sel-a");
     }
 
-    [Fact]
+    [KubectlFact]
     public async Task Rolling_update_replaces_pods_one_node_at_a_time()
     {
         await using var plane = await ControlPlane.StartAsync("daemonset");
@@ -127,5 +127,8 @@ public sealed class DaemonSetControllerTests
         Assert.Single(pods.Select(p => p.Metadata.Labels[DaemonPlacement.RevisionHashLabel]).Distinct());
         await ControlPlane.EventuallyAsync(() => plane.Client.GetAsync<V1DaemonSet>("default", "roll"),
             d => d!.Status is { UpdatedNumberScheduled: 3, NumberAvailable: 3, ObservedGeneration: 2 }, "all updated");
+        var rollout = plane.Kubectl("rollout", "status", "daemonset/roll", "--timeout=30s");
+        Assert.True(rollout.ExitCode == 0, rollout.Stderr);
+        Assert.Contains("daemon set \"roll\" successfully rolled out", rollout.Stdout);
     }
 }
