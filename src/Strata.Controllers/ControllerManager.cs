@@ -45,11 +45,14 @@ public sealed class ControllerManager : IAsyncDisposable
 
     private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
     {
+        ["daemonset"] = c => new Workloads.DaemonSetController(c),
+        ["deployment"] = c => new Workloads.DeploymentController(c),
         ["endpoints"] = c => new Endpoints.EndpointsController(c),
         ["endpointslice"] = c => new Endpoints.EndpointSliceController(c),
         ["garbagecollector"] = c => new GarbageCollection.GarbageCollector(c),
         ["namespace"] = c => new Namespaces.NamespaceController(c),
         ["nodeipam"] = c => new NodeIpam.NodeIpamController(c),
+        ["replicaset"] = c => new Workloads.ReplicaSetController(c),
         ["scheduler"] = c => new Scheduling.SchedulerController(c),
     };
 
