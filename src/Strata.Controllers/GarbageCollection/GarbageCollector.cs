@@ -88,7 +88,15 @@ public sealed class GarbageCollector : Controller
             states[reference.Uid] = await OwnerStateAsync(reference, meta.NamespaceProperty, cancellationToken);
         }
 
-        var action = DependentDecision.Decide(meta, r => states[r.Uid], HasDependents(meta.Uid));
+        var hasDependents = HasDependents(meta.Uid);
+        if (!hasDependents && states.ContainsValue(OwnerState.WaitingForDependents))
+        {
+            // Whether this dependent is deleted in the foreground too depends on its own dependents: ask the live
+            // objects when the caches show none, so that one created just before the owner's deletion is not missed.
+            hasDependents = await HasLiveDependentAsync(meta, blockingOnly: false, cancellationToken);
+        }
+
+        var action = DependentDecision.Decide(meta, r => states[r.Uid], hasDependents);
         switch (action)
         {
             case GcAction.Delete delete:
@@ -143,6 +151,11 @@ public sealed class GarbageCollector : Controller
         var dependents = Dependents(meta.Uid).ToList();
         if (!dependents.Any(d => DependentDecision.Blocks(d.Object.Metadata, meta.Uid)))
         {
+            if (await HasLiveDependentAsync(meta, blockingOnly: true, cancellationToken))
+            {
+                throw new InvalidOperationException($"{owner.Kind} {meta.Name} still has blocking dependents the caches have not seen yet");
+            }
+
             var key = ObjectKey.For(meta.NamespaceProperty, meta.Name);
             GarbageCollectorLog.ForegroundDone(Logger, owner.Kind, key);
             await RemoveFinalizerAsync(owner, meta, DependentDecision.ForegroundFinalizer, cancellationToken);
@@ -206,6 +219,23 @@ public sealed class GarbageCollector : Controller
         return owner.DeletionTimestamp is not null && owner.Finalizers?.Contains(DependentDecision.ForegroundFinalizer) == true
             ? OwnerState.WaitingForDependents
             : OwnerState.Present;
+    }
+
+    /// <summary>
+    /// The caches may not yet hold a dependent created just before an owner's deletion (each kind is its own watch):
+    /// before acting on "no dependents" in the foreground path, the live objects are asked.
+    /// </summary>
+    private async Task<bool> HasLiveDependentAsync(V1ObjectMeta owner, bool blockingOnly, CancellationToken cancellationToken)
+    {
+        foreach (var monitor in _monitors.Values)
+        {
+            if (await monitor.HasLiveDependentAsync(owner.NamespaceProperty, owner.Uid, blockingOnly, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool HasDependents(string uid) => _monitors.Values.Any(m => m.DependentsOf(uid).Count > 0);

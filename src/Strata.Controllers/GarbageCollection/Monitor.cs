@@ -29,6 +29,9 @@ internal interface IMonitor
 
     void OnChange(Action<IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>> changed, Action<IKubernetesObject<V1ObjectMeta>> deleted);
 
+    /// <summary>Whether any live object (not the cache) names <paramref name="ownerUid"/> as owner (only with blockOwnerDeletion, if <paramref name="blockingOnly"/>).</summary>
+    Task<bool> HasLiveDependentAsync(string? ns, string ownerUid, bool blockingOnly, CancellationToken cancellationToken);
+
     /// <summary>A live read (not the cache), to avoid acting on a stale view.</summary>
     Task<V1ObjectMeta?> GetLiveAsync(string? ns, string name, CancellationToken cancellationToken);
 
@@ -77,6 +80,10 @@ internal sealed class Monitor<T> : IMonitor where T : class, IKubernetesObject<V
 
     public void OnChange(Action<IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>> changed, Action<IKubernetesObject<V1ObjectMeta>> deleted) =>
         _informer.AddHandler(o => changed(null, o), (old, o) => changed(old, o), o => deleted(o));
+
+    public async Task<bool> HasLiveDependentAsync(string? ns, string ownerUid, bool blockingOnly, CancellationToken cancellationToken) =>
+        (await _client.ListAsync<T>(new ListRequest(Namespaced ? ns : null), cancellationToken)).Items
+            .Any(o => o.Metadata.OwnerReferences?.Any(r => r.Uid == ownerUid && (!blockingOnly || r.BlockOwnerDeletion == true)) == true);
 
     public async Task<V1ObjectMeta?> GetLiveAsync(string? ns, string name, CancellationToken cancellationToken) =>
         (await _client.GetAsync<T>(ns, name, cancellationToken))?.Metadata;

@@ -119,14 +119,18 @@ public sealed class SchedulerControllerTests
 
         const string message = "0/3 nodes are available: 1 node(s) had untolerated taint {key: value}, 2 node(s) didn't match Pod's node affinity/selector. "
             + "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+        // The scheduler's node cache may trail the pod's creation (separate watches), so an early attempt can count
+        // fewer nodes; it tries again as the nodes arrive.
         var pod = await ControlPlane.EventuallyAsync(
             () => plane.Client.GetAsync<V1Pod>("default", "web-1"),
-            p => p?.Status?.Conditions?.Any(c => c.Type == "PodScheduled") == true,
-            "the PodScheduled condition");
+            p => p?.Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Message == message) == true,
+            "the PodScheduled condition naming all three nodes");
         var condition = pod!.Status.Conditions.Single(c => c.Type == "PodScheduled");
-        Assert.Equal(("False", "Unschedulable", message), (condition.Status, condition.Reason, condition.Message));
-        var failed = await EventsAsync(plane, "web-1", "FailedScheduling");
-        Assert.Equal(("Warning", message), (failed[0].Type, failed[0].Message));
+        Assert.Equal(("False", "Unschedulable"), (condition.Status, condition.Reason));
+        var failed = await ControlPlane.EventuallyAsync(
+            async () => (await EventsAsync(plane, "web-1", "FailedScheduling")).Where(e => e.Message == message).ToList(),
+            list => list.Count > 0, "a FailedScheduling event with that message");
+        Assert.Equal("Warning", failed[0].Type);
 
         var describe = plane.KubectlOk("describe", "pod", "web-1");
         Assert.Contains("FailedScheduling", describe);
