@@ -7,13 +7,13 @@ namespace Strata.Controllers.Machinery;
 /// and workers run an idempotent <see cref="ReconcileAsync"/> per key, which computes the desired state from the
 /// informers' caches and applies only the difference. A failed key is retried with backoff.
 /// </summary>
-public abstract class Controller(string name, ILogger logger, int workers = 2)
+public abstract class Controller(string name, ILogger logger, int workers = 2, TimeSpan? maxRetryDelay = null)
 {
     public string Name { get; } = name;
 
     protected ILogger Logger { get; } = logger;
 
-    protected WorkQueue Queue { get; } = new();
+    protected WorkQueue Queue { get; } = new(maxDelay: maxRetryDelay);
 
     /// <summary>The informers that must have synced before the first reconcile.</summary>
     protected abstract IEnumerable<IInformer> Informers { get; }

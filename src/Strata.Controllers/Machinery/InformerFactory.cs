@@ -27,6 +27,15 @@ public sealed class InformerFactory(IKubeClient client, ILoggerFactory? loggers 
         }
     }
 
+    /// <summary>The informer for <typeparamref name="T"/> if some controller asked for one (never creates it).</summary>
+    public Informer<T>? Find<T>() where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        lock (_informers)
+        {
+            return _informers.GetValueOrDefault(typeof(T)) as Informer<T>;
+        }
+    }
+
     public IReadOnlyList<IInformer> All
     {
         get

@@ -26,6 +26,10 @@ public sealed class NodeIpamController : Controller
     // The blocks this controller holds for each node; what a deleted node frees.
     private readonly Dictionary<string, string> _held = [];
 
+    // The uid of each node this controller wrote a podCIDR into: until the informer shows that write, an event
+    // for the same node still shows no podCIDR and must not release and re-allocate.
+    private readonly Dictionary<string, string> _assigned = [];
+
     // Nodes left without a CIDR because the range was full: retried when a block frees up.
     private readonly HashSet<string> _waiting = [];
 
@@ -75,6 +79,14 @@ public sealed class NodeIpamController : Controller
         {
             Occupy(node);
             return;
+        }
+
+        lock (_lock)
+        {
+            if (_assigned.TryGetValue(key, out var uid) && uid == node.Metadata.Uid)
+            {
+                return; // Our own write has not reached the cache yet.
+            }
         }
 
         // A node recreated under the same name: the block its predecessor held is free again.
@@ -130,10 +142,11 @@ public sealed class NodeIpamController : Controller
                 node.Spec ??= new V1NodeSpec();
                 node.Spec.PodCIDR = cidr;
                 node.Spec.PodCIDRs = [cidr];
-                await _client.UpdateAsync(node, cancellationToken);
+                var updated = await _client.UpdateAsync(node, cancellationToken);
                 lock (_lock)
                 {
                     _held[name] = cidr;
+                    _assigned[name] = updated.Metadata.Uid;
                 }
 
                 NodeIpamLog.Assigned(Logger, name, cidr);
@@ -193,6 +206,7 @@ public sealed class NodeIpamController : Controller
         string[] waiting;
         lock (_lock)
         {
+            _assigned.Remove(name);
             if (!_held.Remove(name, out var cidr))
             {
                 return;

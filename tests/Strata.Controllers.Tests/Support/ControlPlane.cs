@@ -84,10 +84,29 @@ public sealed class ControlPlane : IAsyncDisposable
         (await Client.ListAsync<T>(new ListRequest(ns, labelSelector))).Items;
 
     /// <summary>A node as a kubelet registers it (see <see cref="TestNodes"/>).</summary>
-    public Task<V1Node> AddNodeAsync(string name, string internalIp, bool ready = true, IDictionary<string, string>? labels = null, IList<V1Taint>? taints = null) =>
-        TestNodes.AddAsync(Client, name, internalIp, ready, labels, taints);
+    /// <remarks>
+    /// Returns once the hosted controllers' node cache shows the node as written, so that a pod created next is
+    /// scheduled knowing every node (in a cluster, nodes exist long before the pods that spread over them).
+    /// </remarks>
+    public async Task<V1Node> AddNodeAsync(string name, string internalIp, bool ready = true, IDictionary<string, string>? labels = null, IList<V1Taint>? taints = null) =>
+        await SeenAsync(await TestNodes.AddAsync(Client, name, internalIp, ready, labels, taints));
 
-    public Task<V1Node> SetNodeReadyAsync(V1Node node, bool ready, string? internalIp = null) => TestNodes.SetReadyAsync(Client, node, ready, internalIp);
+    public async Task<V1Node> SetNodeReadyAsync(V1Node node, bool ready, string? internalIp = null) =>
+        await SeenAsync(await TestNodes.SetReadyAsync(Client, node, ready, internalIp));
+
+    private async Task<V1Node> SeenAsync(V1Node node)
+    {
+        if (Server.Host.Controllers?.Informers.Find<V1Node>() is { } nodes)
+        {
+            var written = long.Parse(node.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
+            await EventuallyAsync(
+                () => Task.FromResult(nodes.Get(node.Metadata.Name) is { } seen
+                    && long.Parse(seen.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) >= written),
+                $"the controllers to see node {node.Metadata.Name}");
+        }
+
+        return node;
+    }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }

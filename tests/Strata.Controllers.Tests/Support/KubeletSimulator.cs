@@ -132,7 +132,9 @@ public sealed class KubeletSimulator : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Loop(KubeletSimulator kubelet) : Controller("kubelet-simulator", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+    // Retries at least every second, so that pods bound just before an API server restart are not left in a long backoff.
+    private sealed class Loop(KubeletSimulator kubelet)
+        : Controller("kubelet-simulator", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, maxRetryDelay: TimeSpan.FromSeconds(1))
     {
         protected override IEnumerable<IInformer> Informers => [kubelet._pods, kubelet._nodes];
 
