@@ -145,11 +145,14 @@ public static class DaemonPlacement
     /// <summary>
     /// The maxSurge = 0 rolling update of pkg/controller/daemon/update.go: old pods to delete so that at most
     /// maxUnavailable nodes are without an available daemon pod. Unavailable old pods are always replaced.
+    /// A node in <paramref name="desiredNodes"/> without any pod counts as unavailable (updatedDesiredNodeCounts adds it
+    /// to the map): its old pod may just have left the cache and its replacement not yet been created.
     /// </summary>
     public static IReadOnlyList<V1Pod> OldPodsToDelete(
-        IReadOnlyDictionary<string, IReadOnlyList<V1Pod>> podsByNode, string hash, int maxUnavailable, int minReadySeconds, DateTime now)
+        IReadOnlyDictionary<string, IReadOnlyList<V1Pod>> podsByNode, IEnumerable<string> desiredNodes, string hash, int maxUnavailable,
+        int minReadySeconds, DateTime now)
     {
-        var unavailable = 0;
+        var unavailable = desiredNodes.Distinct().Count(n => !podsByNode.ContainsKey(n));
         var replaceable = new List<V1Pod>();
         var candidates = new List<V1Pod>();
         foreach (var (_, pods) in podsByNode.OrderBy(p => p.Key, StringComparer.Ordinal))

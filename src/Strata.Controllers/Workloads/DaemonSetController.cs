@@ -349,9 +349,9 @@ public sealed class DaemonSetController : Controller
     private async Task RollingUpdateAsync(string key, V1DaemonSet ds, IReadOnlyList<V1Node> nodes, Dictionary<string, List<V1Pod>> podsByNode, string hash,
         CancellationToken cancellationToken)
     {
-        var desired = nodes.Count(n => DaemonPlacement.Fit(ds.Spec.Template.Spec, n).ShouldRun);
+        var desiredNodes = nodes.Where(n => DaemonPlacement.Fit(ds.Spec.Template.Spec, n).ShouldRun).Select(n => n.Metadata.Name).ToList();
         var relevant = podsByNode.ToDictionary(p => p.Key, p => (IReadOnlyList<V1Pod>)p.Value);
-        var toDelete = DaemonPlacement.OldPodsToDelete(relevant, hash, MaxUnavailable(ds, desired), ds.Spec.MinReadySeconds ?? 0, Now);
+        var toDelete = DaemonPlacement.OldPodsToDelete(relevant, desiredNodes, hash, MaxUnavailable(ds, desiredNodes.Count), ds.Spec.MinReadySeconds ?? 0, Now);
         await SyncNodesAsync(key, ds, toDelete, [], hash, cancellationToken);
     }
 

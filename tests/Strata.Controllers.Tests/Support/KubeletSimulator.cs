@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Strata.Controllers.Client;
 using Strata.Controllers.Machinery;
@@ -52,12 +53,16 @@ public sealed class KubeletSimulator : IAsyncDisposable
 
     private async Task SyncAsync(string key, CancellationToken ct)
     {
-        var pod = _pods.Get(key);
-        if (pod is null || string.IsNullOrEmpty(pod.Spec.NodeName))
+        var cached = _pods.Get(key);
+        if (cached is null || string.IsNullOrEmpty(cached.Spec.NodeName))
         {
             return;
         }
 
+        // The status is edited below, and the informer's copy must stay what the server has: a write that fails (the API
+        // server killed mid-request) would otherwise leave the cache claiming a status the server never stored, and no
+        // retry or re-list (same resourceVersion) would ever write it.
+        var pod = KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(cached));
         if (pod.Metadata.DeletionTimestamp is not null)
         {
             await _client.DeleteAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, new DeleteRequest(GracePeriodSeconds: 0, PreconditionUid: pod.Metadata.Uid), ct);

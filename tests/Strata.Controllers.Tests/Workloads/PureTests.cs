@@ -297,11 +297,18 @@ public sealed class DaemonPlacementTests
     [InlineData(1, new[] { "new", "old", "old" }, 1)]
     [InlineData(1, new[] { "none", "old", "old" }, 0)]
     [InlineData(1, new[] { "old-unready", "old-unready", "new-unready" }, 2)]
+    [InlineData(1, new[] { "absent", "old", "old" }, 0)]
+    [InlineData(2, new[] { "absent", "old", "old" }, 1)]
     public void Rolling_update_keeps_within_max_unavailable(int maxUnavailable, string[] nodes, int expectedDeletions)
     {
         var byNode = new Dictionary<string, IReadOnlyList<V1Pod>>();
         for (var i = 0; i < nodes.Length; i++)
         {
+            if (nodes[i] == "absent")
+            {
+                continue;
+            }
+
             byNode[$"n{i}"] = nodes[i] switch
             {
                 "old" => [DaemonPod($"p{i}", "h1", true)],
@@ -312,6 +319,6 @@ public sealed class DaemonPlacementTests
             };
         }
 
-        Assert.Equal(expectedDeletions, DaemonPlacement.OldPodsToDelete(byNode, "h2", maxUnavailable, 0, Now).Count);
+        Assert.Equal(expectedDeletions, DaemonPlacement.OldPodsToDelete(byNode, nodes.Select((_, i) => $"n{i}"), "h2", maxUnavailable, 0, Now).Count);
     }
 }
