@@ -77,11 +77,36 @@ public sealed class GarbageCollector : Controller
             return;
         }
 
-        if (meta.OwnerReferences is not { Count: > 0 })
+        if (meta.OwnerReferences is not { Count: > 0 } || await DecideAsync(meta, cancellationToken) is not GcAction.Delete and not GcAction.PatchOwnerReferences)
         {
             return;
         }
 
+        // Before acting, decide again on the live dependent (attemptToDeleteItem reads the latest object): the cache
+        // may still show an ownerReference that an orphaning owner has already removed.
+        var live = await monitor.GetLiveAsync(meta.NamespaceProperty, meta.Name, cancellationToken);
+        if (live is null || live.Uid != meta.Uid || live.DeletionTimestamp is not null || live.OwnerReferences is not { Count: > 0 })
+        {
+            return;
+        }
+
+        meta = live;
+        switch (await DecideAsync(meta, cancellationToken))
+        {
+            case GcAction.Delete delete:
+                GarbageCollectorLog.DeletingDependent(Logger, monitor.Kind, key, delete.PropagationPolicy);
+                await monitor.DeleteAsync(meta.NamespaceProperty, meta.Name, meta.Uid, delete.PropagationPolicy, cancellationToken);
+                break;
+            case GcAction.PatchOwnerReferences patch:
+                GarbageCollectorLog.PatchingOwnerReferences(Logger, monitor.Kind, key, patch.RemoveUids.Count, patch.UnblockUids.Count);
+                await monitor.MutateAsync(meta.NamespaceProperty, meta.Name, meta.Uid, current => PatchReferences(current, patch), cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>What to do with a dependent, from the states of the owners it references.</summary>
+    private async Task<GcAction?> DecideAsync(V1ObjectMeta meta, CancellationToken cancellationToken)
+    {
         var states = new Dictionary<string, OwnerState>();
         foreach (var reference in meta.OwnerReferences)
         {
@@ -96,18 +121,7 @@ public sealed class GarbageCollector : Controller
             hasDependents = await HasLiveDependentAsync(meta, blockingOnly: false, cancellationToken);
         }
 
-        var action = DependentDecision.Decide(meta, r => states[r.Uid], hasDependents);
-        switch (action)
-        {
-            case GcAction.Delete delete:
-                GarbageCollectorLog.DeletingDependent(Logger, monitor.Kind, key, delete.PropagationPolicy);
-                await monitor.DeleteAsync(meta.NamespaceProperty, meta.Name, meta.Uid, delete.PropagationPolicy, cancellationToken);
-                break;
-            case GcAction.PatchOwnerReferences patch:
-                GarbageCollectorLog.PatchingOwnerReferences(Logger, monitor.Kind, key, patch.RemoveUids.Count, patch.UnblockUids.Count);
-                await monitor.MutateAsync(meta.NamespaceProperty, meta.Name, meta.Uid, live => PatchReferences(live, patch), cancellationToken);
-                break;
-        }
+        return DependentDecision.Decide(meta, r => states[r.Uid], hasDependents);
     }
 
     private static bool PatchReferences(V1ObjectMeta live, GcAction.PatchOwnerReferences patch)
