@@ -36,7 +36,7 @@ public sealed class EndpointSliceController : Controller
         _slices.AddIndex(ServiceIndex, s => IsManaged(s) ? [ServiceKey(s)] : []);
 
         _services.AddHandler(s => Enqueue(ObjectKey.Of(s)), (_, s) => Enqueue(ObjectKey.Of(s)), s => Enqueue(ObjectKey.Of(s)));
-        _pods.AddHandler(PodAdded, PodUpdated, PodAdded);
+        ServiceMembership.EnqueueOnPodChanges(_pods, _services, Enqueue);
         _slices.AddHandler(
             s => SliceChanged(s, deleted: false),
             (old, cur) =>
@@ -145,22 +145,6 @@ public sealed class EndpointSliceController : Controller
         }
 
         _tracker.ExpectDeletion(key, slice);
-    }
-
-    private void PodAdded(V1Pod pod)
-    {
-        foreach (var key in ServiceMembership.Of(_services, pod))
-        {
-            Enqueue(key);
-        }
-    }
-
-    private void PodUpdated(V1Pod old, V1Pod cur)
-    {
-        foreach (var key in ServiceMembership.OnUpdate(_services, old, cur))
-        {
-            Enqueue(key);
-        }
     }
 
     private void SliceChanged(V1EndpointSlice slice, bool deleted)

@@ -29,7 +29,7 @@ public sealed class EndpointsController : Controller
         _endpoints = context.Informers.For<V1Endpoints>();
 
         _services.AddHandler(s => Enqueue(ObjectKey.Of(s)), (_, s) => Enqueue(ObjectKey.Of(s)), s => Enqueue(ObjectKey.Of(s)));
-        _pods.AddHandler(PodAdded, PodUpdated, PodAdded);
+        ServiceMembership.EnqueueOnPodChanges(_pods, _services, Enqueue);
         _endpoints.AddHandler(deleted: e => Enqueue(ObjectKey.Of(e)));
     }
 
@@ -115,22 +115,6 @@ public sealed class EndpointsController : Controller
             var ready = desired.Subsets.Sum(s => s.Addresses?.Count ?? 0);
             var notReady = desired.Subsets.Sum(s => s.NotReadyAddresses?.Count ?? 0);
             EndpointsLog.EndpointsWritten(Logger, key, ready, notReady);
-        }
-    }
-
-    private void PodAdded(V1Pod pod)
-    {
-        foreach (var key in ServiceMembership.Of(_services, pod))
-        {
-            Enqueue(key);
-        }
-    }
-
-    private void PodUpdated(V1Pod old, V1Pod cur)
-    {
-        foreach (var key in ServiceMembership.OnUpdate(_services, old, cur))
-        {
-            Enqueue(key);
         }
     }
 }

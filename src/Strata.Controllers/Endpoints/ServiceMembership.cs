@@ -9,6 +9,21 @@ namespace Strata.Controllers.Endpoints;
 /// </summary>
 public static class ServiceMembership
 {
+    /// <summary>Queues the Services a pod's add, update or delete concerns (addPod, updatePod, deletePod).</summary>
+    public static void EnqueueOnPodChanges(Informer<V1Pod> pods, Informer<V1Service> services, Action<string> enqueue) =>
+        pods.AddHandler(
+            pod => EnqueueAll(Of(services, pod), enqueue),
+            (old, cur) => EnqueueAll(OnUpdate(services, old, cur), enqueue),
+            pod => EnqueueAll(Of(services, pod), enqueue));
+
+    private static void EnqueueAll(IEnumerable<string> keys, Action<string> enqueue)
+    {
+        foreach (var key in keys)
+        {
+            enqueue(key);
+        }
+    }
+
     public static IEnumerable<string> Of(Informer<V1Service> services, V1Pod pod) =>
         services.Selecting(pod.Metadata.NamespaceProperty, pod.Metadata.Labels).Select(ObjectKey.Of);
 

@@ -2,26 +2,39 @@ using k8s;
 using k8s.Models;
 using Strata.Controllers.Client;
 using Strata.Controllers.Machinery;
+using Strata.Controllers.Workloads;
 
 namespace Strata.Controllers.Tests.Support;
 
 /// <summary>
 /// Test support standing in for the kubelets (issue #7 builds the real one): every pod bound to a node is reported
 /// Running and Ready with the next IP of that node's podCIDR, and a pod being deleted is removed once it is marked.
-/// It writes only pod status, the way a kubelet does, so the controllers under test see what they would see in a cluster.
+/// It writes only pod status, the way a kubelet does, so the controllers under test see what they would see in a
+/// cluster. Started with node names (<see cref="StartAsync"/>), it also stands in for the scheduler: pending pods are
+/// bound to the node their affinity pins them to, or else to those nodes in turn.
 /// </summary>
 public sealed class KubeletSimulator : IAsyncDisposable
 {
     private readonly IKubeClient _client;
+    private readonly IReadOnlyList<string> _bindTo;
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1Node> _nodes;
     private readonly Controller _loop;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
+    private readonly HashSet<string> _unready = [];
+    private readonly Dictionary<string, int> _nextHost = [];
+    private int _nextNode;
 
     public KubeletSimulator(IKubeClient client)
+        : this(client, [])
+    {
+    }
+
+    private KubeletSimulator(IKubeClient client, IReadOnlyList<string> bindTo)
     {
         _client = client;
+        _bindTo = bindTo;
         _pods = new Informer<V1Pod>(client);
         _nodes = new Informer<V1Node>(client);
         _loop = new Loop(this);
@@ -29,7 +42,16 @@ public sealed class KubeletSimulator : IAsyncDisposable
         _running = Task.WhenAll(_pods.RunAsync(_stop.Token), _nodes.RunAsync(_stop.Token), _loop.RunAsync(_stop.Token));
     }
 
-    private readonly HashSet<string> _unready = [];
+    /// <summary>A simulator that binds pending pods too (to <paramref name="nodes"/>, "sim-node" if none), once it has synced.</summary>
+    public static async Task<KubeletSimulator> StartAsync(IKubeClient client, params string[] nodes)
+    {
+        var simulator = new KubeletSimulator(client, nodes.Length == 0 ? ["sim-node"] : nodes);
+        await simulator._pods.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        return simulator;
+    }
+
+    /// <summary>Pods this accepts are reported Running but not Ready (a failing readiness probe).</summary>
+    public Func<V1Pod, bool> HoldReady { get; set; } = _ => false;
 
     /// <summary>Reports the pod ready or not, as a passing or failing readiness probe would.</summary>
     public void SetReady(string ns, string name, bool ready)
@@ -49,12 +71,19 @@ public sealed class KubeletSimulator : IAsyncDisposable
         _loop.Enqueue(ObjectKey.For(ns, name));
     }
 
-    private readonly Dictionary<string, int> _nextHost = [];
+    /// <summary>Looks at every pod again (after <see cref="HoldReady"/> changed).</summary>
+    public void Poke()
+    {
+        foreach (var pod in _pods.List())
+        {
+            _loop.Enqueue(ObjectKey.Of(pod));
+        }
+    }
 
     private async Task SyncAsync(string key, CancellationToken ct)
     {
         var cached = _pods.Get(key);
-        if (cached is null || string.IsNullOrEmpty(cached.Spec.NodeName))
+        if (cached is null)
         {
             return;
         }
@@ -69,10 +98,21 @@ public sealed class KubeletSimulator : IAsyncDisposable
             return;
         }
 
+        if (string.IsNullOrEmpty(pod.Spec.NodeName))
+        {
+            if (_bindTo.Count > 0)
+            {
+                var node = DaemonPlacement.TargetNode(pod) ?? _bindTo[Interlocked.Increment(ref _nextNode) % _bindTo.Count];
+                await _client.BindAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, node, ct);
+            }
+
+            return;
+        }
+
         bool ready;
         lock (_unready)
         {
-            ready = !_unready.Contains(pod.Metadata.Name);
+            ready = !_unready.Contains(pod.Metadata.Name) && !HoldReady(pod);
         }
 
         var status = pod.Status ?? new V1PodStatus();
@@ -82,13 +122,12 @@ public sealed class KubeletSimulator : IAsyncDisposable
             return;
         }
 
-        var node = _nodes.Get(pod.Spec.NodeName) ?? throw new InvalidOperationException($"node {pod.Spec.NodeName} not seen yet");
-        var podIp = status.PodIP ?? NextIp(node);
+        var podIp = status.PodIP ?? NextIp(pod.Spec.NodeName);
         var now = DateTime.UtcNow;
         status.Phase = "Running";
         status.PodIP = podIp;
         status.PodIPs = [new V1PodIP { Ip = podIp }];
-        status.HostIP = node.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address;
+        status.HostIP = _nodes.Get(pod.Spec.NodeName)?.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address;
         status.StartTime ??= now;
         var truth = ready ? "True" : "False";
         status.Conditions = [.. (status.Conditions ?? []).Where(c => c.Type is not ("Ready" or "ContainersReady" or "Initialized")),
@@ -104,22 +143,21 @@ public sealed class KubeletSimulator : IAsyncDisposable
         await _client.UpdateStatusAsync(pod, ct);
     }
 
-    private string NextIp(V1Node node)
+    /// <summary>The next address of the node's podCIDR; without one, a /24 from the node's place among the nodes.</summary>
+    private string NextIp(string nodeName)
     {
-        var cidr = node.Spec?.PodCIDR;
+        var cidr = _nodes.Get(nodeName)?.Spec?.PodCIDR;
         lock (_nextHost)
         {
-            var host = _nextHost.GetValueOrDefault(node.Metadata.Name, 2);
-            _nextHost[node.Metadata.Name] = host + 1;
-            if (cidr is null)
+            var host = _nextHost.GetValueOrDefault(nodeName, 2);
+            _nextHost[nodeName] = host + 1;
+            if (cidr is not null)
             {
-                // No node IPAM in this test: a per-node /24 from the node's position among the nodes.
-                var index = _nodes.List().OrderBy(n => n.Metadata.Name, StringComparer.Ordinal).ToList().FindIndex(n => n.Metadata.Name == node.Metadata.Name);
-                return $"10.233.{64 + index}.{host}";
+                return $"{cidr[..cidr.LastIndexOf('.')]}.{host}";
             }
 
-            var prefix = cidr[..cidr.LastIndexOf('.')];
-            return $"{prefix}.{host}";
+            var names = _nodes.List().Select(n => n.Metadata.Name).Append(nodeName).Concat(_bindTo).Distinct().Order(StringComparer.Ordinal).ToList();
+            return $"10.233.{64 + names.IndexOf(nodeName)}.{host}";
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class DaemonSetControllerTests
         await using var plane = await ControlPlane.StartAsync("daemonset");
         await plane.AddNodeAsync("ds-n1", "10.0.0.1");
         await plane.AddNodeAsync("ds-n2", "10.0.0.2", ready: false);
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         var ds = await plane.Client.CreateAsync(DaemonSet("agent", "agent:1"));
 
         var pods = await ControlPlane.EventuallyAsync(() => ActivePods(plane, "agent"), p => p.Count == 2 && p.All(x => PodConditions.IsReady(x)), "a ready pod on each node");
@@ -79,7 +79,7 @@ public sealed class DaemonSetControllerTests
         await using var plane = await ControlPlane.StartAsync("daemonset");
         await plane.AddNodeAsync("sel-a", "10.0.1.1", labels: new Dictionary<string, string> { ["role"] = "edge" });
         await plane.AddNodeAsync("sel-b", "10.0.1.2", taints: [new V1Taint { Key = "dedicated", Value = "db", Effect = "NoSchedule" }]);
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
 
         var tolerant = DaemonSet("tolerant", "agent:1");
         tolerant.Spec.Template.Spec.Tolerations = [new V1Toleration { Key = "dedicated", OperatorProperty = "Equal", Value = "db", Effect = "NoSchedule" }];
@@ -108,7 +108,7 @@ public sealed class DaemonSetControllerTests
             await plane.AddNodeAsync($"ru-{i}", $"10.0.2.{i}");
         }
 
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         await plane.Client.CreateAsync(DaemonSet("roll", "agent:1"));
         await ControlPlane.EventuallyAsync(() => plane.Client.GetAsync<V1DaemonSet>("default", "roll"), d => d!.Status?.NumberAvailable == 3, "three available");
 

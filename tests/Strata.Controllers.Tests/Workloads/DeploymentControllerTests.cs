@@ -45,7 +45,7 @@ public sealed class DeploymentControllerTests
     public async Task Creates_a_hashed_replica_set_with_pods_and_scales_with_kubectl()
     {
         await using var plane = await ControlPlane.StartAsync("deployment", "replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         var applied = plane.KubectlStdin(Manifest("nginx", 3, "nginx:1.27"), "apply", "-f", "-");
         Assert.True(applied.ExitCode == 0, applied.Stderr);
 
@@ -86,7 +86,7 @@ public sealed class DeploymentControllerTests
     public async Task Rolling_update_stays_within_surge_and_unavailability_then_history_and_undo_work()
     {
         await using var plane = await ControlPlane.StartAsync("deployment", "replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         plane.KubectlStdin(Manifest("nginx", 3, "nginx:1.27"), "apply", "-f", "-");
         await ControlPlane.EventuallyAsync(() => Get(plane, "nginx"), d => RolledOut(d, 3), "three available replicas");
 
@@ -166,7 +166,7 @@ public sealed class DeploymentControllerTests
     public async Task Old_replica_sets_beyond_the_history_limit_are_deleted()
     {
         await using var plane = await ControlPlane.StartAsync("deployment", "replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         plane.KubectlStdin(Manifest("pruned", 2, "nginx:1.25", historyLimit: 1), "apply", "-f", "-");
         await ControlPlane.EventuallyAsync(() => Get(plane, "pruned"), d => RolledOut(d, 2), "first rollout");
         foreach (var image in new[] { "nginx:1.26", "nginx:1.27", "nginx:1.28" })
@@ -183,7 +183,7 @@ public sealed class DeploymentControllerTests
     public async Task Recreate_removes_every_old_pod_before_creating_new_ones()
     {
         await using var plane = await ControlPlane.StartAsync("deployment", "replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         plane.KubectlStdin(Manifest("recreated", 2, "nginx:1.27", strategy: "Recreate"), "apply", "-f", "-");
         await ControlPlane.EventuallyAsync(() => Get(plane, "recreated"), d => RolledOut(d, 2), "first rollout");
 

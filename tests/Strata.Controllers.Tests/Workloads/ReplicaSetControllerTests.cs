@@ -30,7 +30,7 @@ public sealed class ReplicaSetControllerTests
     public async Task Creates_owned_pods_from_the_template_and_reports_them_ready()
     {
         await using var plane = await ControlPlane.StartAsync("replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         var rs = await plane.Client.CreateAsync(ReplicaSet("web", 3, "web"));
 
         var pods = await ControlPlane.EventuallyAsync(() => ActivePods(plane, "web"), p => p.Count == 3, "three pods");
@@ -55,7 +55,7 @@ public sealed class ReplicaSetControllerTests
     public async Task Adopts_a_matching_orphan_and_releases_a_pod_that_stops_matching()
     {
         await using var plane = await ControlPlane.StartAsync("replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         await plane.Client.CreateAsync(new V1Pod
         {
             ApiVersion = "v1",
@@ -81,7 +81,7 @@ public sealed class ReplicaSetControllerTests
     public async Task A_deleted_pod_is_replaced_and_scaling_down_removes_unready_pods_first()
     {
         await using var plane = await ControlPlane.StartAsync("replicaset");
-        await using var kubelet = await PodSimulator.StartAsync(plane.Client);
+        await using var kubelet = await KubeletSimulator.StartAsync(plane.Client);
         await plane.Client.CreateAsync(ReplicaSet("heal", 3, "heal"));
         var pods = await ControlPlane.EventuallyAsync(() => ActivePods(plane, "heal"), p => p.Count == 3 && p.All(PodConditions.IsReady), "three ready pods");
 
