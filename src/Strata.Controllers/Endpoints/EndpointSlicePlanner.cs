@@ -1,6 +1,8 @@
 using k8s;
 using k8s.Models;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Endpoints;
 
 /// <summary>The writes that bring a Service's EndpointSlices to the desired state.</summary>
@@ -339,7 +341,7 @@ public sealed class EndpointSlicePlanner(string controllerName = EndpointSlicePl
     /// <summary>podToEndpoint.</summary>
     public static V1Endpoint PodToEndpoint(V1Pod pod, V1Node? node, V1Service service, string addressType)
     {
-        var serving = PodEndpoints.IsReady(pod);
+        var serving = PodConditions.IsReady(pod);
         var terminating = pod.Metadata.DeletionTimestamp is not null;
         var ready = service.Spec?.PublishNotReadyAddresses == true || (serving && !terminating);
         var endpoint = new V1Endpoint

@@ -1,5 +1,7 @@
 using k8s.Models;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Endpoints;
 
 /// <summary>
@@ -28,7 +30,7 @@ public static class EndpointsPlanner
                 continue;
             }
 
-            var ready = publishNotReady || PodEndpoints.IsReady(pod);
+            var ready = publishNotReady || PodConditions.IsReady(pod);
             var ports = service.Spec?.Ports ?? [];
             if (ports.Count == 0)
             {

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using k8s.Models;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Endpoints;
 
 /// <summary>
@@ -13,11 +15,6 @@ public static class PodEndpoints
     public const string LastChangeTriggerTime = "endpoints.kubernetes.io/last-change-trigger-time";
     public const string HeadlessLabel = "service.kubernetes.io/headless";
     public const string ClusterIPNone = "None";
-
-    /// <summary>The pod's Ready condition is True.</summary>
-    public static bool IsReady(V1Pod pod) => ReadyCondition(pod)?.Status == "True";
-
-    public static V1PodCondition? ReadyCondition(V1Pod pod) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
 
     public static bool IsTerminal(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
@@ -99,7 +96,7 @@ public static class PodEndpoints
         var labelsChanged = !SameLabels(old.Metadata.Labels, cur.Metadata.Labels)
             || old.Spec?.Hostname != cur.Spec?.Hostname || old.Spec?.Subdomain != cur.Spec?.Subdomain;
         var podChanged = old.Metadata.DeletionTimestamp != cur.Metadata.DeletionTimestamp
-            || IsReady(old) != IsReady(cur)
+            || PodConditions.IsReady(old) != PodConditions.IsReady(cur)
             || !IPs(old).SequenceEqual(IPs(cur))
             || IsTerminal(old) != IsTerminal(cur)
             || old.Spec?.NodeName != cur.Spec?.NodeName;

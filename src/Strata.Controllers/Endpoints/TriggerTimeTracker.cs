@@ -1,5 +1,7 @@
 using k8s.Models;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Endpoints;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed class TriggerTimeTracker
         var podTimes = new Dictionary<string, DateTime>();
         foreach (var pod in pods)
         {
-            if (PodEndpoints.ReadyCondition(pod)?.LastTransitionTime is { } time)
+            if (PodConditions.Ready(pod)?.LastTransitionTime is { } time)
             {
                 podTimes[pod.Metadata.Name] = time;
                 if (state is null || !state.Pods.TryGetValue(pod.Metadata.Name, out var last) || time > last)

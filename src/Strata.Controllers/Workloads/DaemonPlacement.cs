@@ -1,5 +1,7 @@
 using k8s.Models;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Workloads;
 
 /// <summary>Where a node stands for a DaemonSet: NodeShouldRunDaemonPod in pkg/controller/daemon/daemon_controller.go.</summary>
@@ -57,7 +59,7 @@ public static class DaemonPlacement
         }
 
         var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
-        var fitsSelector = Selectors.HasAll(template.NodeSelector, labels);
+        var fitsSelector = LabelIndex.Matches(template.NodeSelector ?? new Dictionary<string, string>(), labels);
         var required = template.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
         if (!fitsSelector || (required is not null && !Selectors.Matches(required, node)))
         {

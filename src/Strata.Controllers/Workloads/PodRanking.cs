@@ -1,5 +1,7 @@
 using k8s.Models;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Workloads;
 
 /// <summary>

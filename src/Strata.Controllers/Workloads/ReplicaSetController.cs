@@ -298,7 +298,7 @@ public static class ReplicaSetStatus
         var status = new V1ReplicaSetStatus
         {
             Replicas = pods.Count,
-            FullyLabeledReplicas = pods.Count(p => Selectors.HasAll(templateLabels, p.Metadata.Labels)),
+            FullyLabeledReplicas = pods.Count(p => LabelIndex.Matches(templateLabels ?? new Dictionary<string, string>(), p.Metadata.Labels)),
             ReadyReplicas = pods.Count(PodConditions.IsReady),
             AvailableReplicas = pods.Count(p => PodConditions.IsAvailable(p, rs.Spec.MinReadySeconds ?? 0, now)),
             ObservedGeneration = rs.Status?.ObservedGeneration,

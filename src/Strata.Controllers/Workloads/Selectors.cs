@@ -45,10 +45,6 @@ public static class Selectors
     public static bool IsEmpty(V1LabelSelector? selector) =>
         selector is not null && (selector.MatchLabels?.Count ?? 0) == 0 && (selector.MatchExpressions?.Count ?? 0) == 0;
 
-    /// <summary>Whether every label of <paramref name="required"/> is present with the same value.</summary>
-    public static bool HasAll(IDictionary<string, string>? required, IDictionary<string, string>? labels) =>
-        (required ?? new Dictionary<string, string>()).All(kv => labels is not null && labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
-
     /// <summary>A required node selector: the terms are ORed, each term's expressions and fields ANDed.</summary>
     public static bool Matches(V1NodeSelector? selector, V1Node node)
     {

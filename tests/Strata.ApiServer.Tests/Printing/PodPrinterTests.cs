@@ -1,5 +1,7 @@
 using Strata.ApiServer.Printing;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.ApiServer.Tests.Printing;
 
 /// <summary>

@@ -2,6 +2,8 @@ using k8s.Models;
 using Strata.Controllers.Tests.Support;
 using Strata.Controllers.Workloads;
 
+using Strata.Controllers.Machinery;
+
 namespace Strata.Controllers.Tests.Workloads;
 
 public sealed class ReplicaSetControllerTests

@@ -1,8 +1,8 @@
 using k8s.Models;
 
-namespace Strata.Controllers.Workloads;
+namespace Strata.Controllers.Machinery;
 
-/// <summary>Pod state as the workload controllers read it (pkg/api/v1/pod/util.go, pkg/controller/controller_utils.go).</summary>
+/// <summary>Pod state as the controllers read it (pkg/api/v1/pod/util.go, pkg/controller/controller_utils.go).</summary>
 public static class PodConditions
 {
     public static V1PodCondition? Ready(V1Pod pod) => pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
