@@ -103,21 +103,29 @@ public sealed class SchedulerController : Controller
 
     private async Task BindAsync(string key, V1Pod pod, string node, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _client.BindAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, node, cancellationToken);
-        }
-        catch (KubeApiException e) when (e.IsNotFound)
-        {
-            return;
-        }
-
+        // Assume before binding, as schedule_one.go does: the pod's bound event may reach the informer (and forget the
+        // assumption) before the bind call returns, and an assumption made after it would then never be forgotten.
         var assumed = KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
         assumed.Spec.NodeName = node;
         lock (_lock)
         {
             _unschedulable.Remove(key);
             _assumed[pod.Metadata.Uid] = assumed;
+        }
+
+        try
+        {
+            await _client.BindAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, node, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Forget(pod);
+            if (e is KubeApiException { IsNotFound: true })
+            {
+                return;
+            }
+
+            throw;
         }
 
         SchedulerLog.Bound(Logger, key, node);
@@ -184,13 +192,18 @@ public sealed class SchedulerController : Controller
     /// <summary>Pods on nodes as the informer shows them, plus those bound here that it does not show bound yet.</summary>
     private List<V1Pod> AssignedPods()
     {
-        var bound = _pods.List().Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName)).ToList();
-        var boundUids = bound.Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        // The assumed pods are read before the cache: the informer stores a bound pod before its handler forgets the
+        // assumption, so a pod forgotten after this read is already bound in the list read next. In the other order a
+        // pod bound in between would be in neither, and the next cycle would overcommit its node.
+        List<V1Pod> assumed;
         lock (_lock)
         {
-            bound.AddRange(_assumed.Values.Where(p => !boundUids.Contains(p.Metadata.Uid)));
+            assumed = [.. _assumed.Values];
         }
 
+        var bound = _pods.List().Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName)).ToList();
+        var boundUids = bound.Select(p => p.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
+        bound.AddRange(assumed.Where(p => !boundUids.Contains(p.Metadata.Uid)));
         return bound;
     }
 
