@@ -43,10 +43,10 @@ public sealed class ApiServerOptions
     public List<string> Controllers { get; set; } = [];
 
     /// <summary>--cluster-cidr of the hosted node IPAM controller.</summary>
-    public string ClusterCidr { get; set; } = "10.233.64.0/18";
+    public string ClusterCidr { get; set; } = Strata.Controllers.NodeIpam.NodeCidrAllocator.DefaultClusterCidr;
 
     /// <summary>--node-cidr-mask-size of the hosted node IPAM controller.</summary>
-    public int NodeCidrMaskSize { get; set; } = 24;
+    public int NodeCidrMaskSize { get; set; } = Strata.Controllers.NodeIpam.NodeCidrAllocator.DefaultNodeMaskSize;
 
     public void Validate()
     {
@@ -75,13 +75,9 @@ public sealed class ApiServerOptions
             throw new ArgumentException($"--service-cluster-ip-range {ServiceClusterIpRange} / --service-node-port-range {ServiceNodePortRange}: {e.Message}");
         }
 
-        try
+        if (Controllers.Count > 0)
         {
-            _ = Strata.Controllers.ControllerManager.Enabled(Controllers);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"--controllers: {e.Message}");
+            new Strata.Controllers.ControllerManagerOptions { Controllers = Controllers, ClusterCidr = ClusterCidr, NodeCidrMaskSize = NodeCidrMaskSize }.Validate();
         }
 
         if (AdvertiseAddress is not null && !System.Net.IPAddress.TryParse(AdvertiseAddress, out _))

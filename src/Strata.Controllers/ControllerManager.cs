@@ -9,15 +9,39 @@ namespace Strata.Controllers;
 public sealed record ControllerManagerOptions
 {
     /// <summary>--cluster-cidr: the pod network node podCIDRs are cut from.</summary>
-    public string ClusterCidr { get; init; } = "10.233.64.0/18";
+    public string ClusterCidr { get; init; } = NodeIpam.NodeCidrAllocator.DefaultClusterCidr;
 
     /// <summary>--node-cidr-mask-size.</summary>
-    public int NodeCidrMaskSize { get; init; } = 24;
+    public int NodeCidrMaskSize { get; init; } = NodeIpam.NodeCidrAllocator.DefaultNodeMaskSize;
 
     /// <summary>--controllers: names to run, "*" for all, "-name" to leave one out.</summary>
     public IReadOnlyList<string> Controllers { get; init; } = ["*"];
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Refuses bad settings before anything starts, naming the flag.</summary>
+    public void Validate()
+    {
+        try
+        {
+            _ = ControllerManager.Enabled(Controllers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--controllers: {e.Message}", e);
+        }
+
+        try
+        {
+            _ = new NodeIpam.NodeCidrAllocator(ClusterCidr, NodeCidrMaskSize);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or NodeIpam.AllocationException)
+        {
+            // An ArgumentException's Message ends with " (Parameter 'x')" and the actual value: keep the sentence only.
+            var why = e is ArgumentException { ParamName: { } name } ? e.Message.Split($" (Parameter '{name}')")[0] : e.Message;
+            throw new ArgumentException($"--cluster-cidr {ClusterCidr} --node-cidr-mask-size {NodeCidrMaskSize}: {why}", e);
+        }
+    }
 }
 
 /// <summary>
@@ -58,6 +82,7 @@ public sealed class ControllerManager : IAsyncDisposable
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)
     {
+        options.Validate();
         loggers ??= NullLoggerFactory.Instance;
         var informers = new InformerFactory(client, loggers);
         var context = new ControllerContext(client, informers, options, loggers);

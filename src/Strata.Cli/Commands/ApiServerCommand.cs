@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Strata.ApiServer;
 using Strata.ApiServer.Hosting;
 
@@ -36,25 +35,16 @@ internal static class ApiServerCommand
             DefaultValueFactory = _ => Strata.ApiServer.Allocation.PortRange.DefaultNodePorts,
         };
         var advertise = new Option<string?>("--advertise-address") { Description = "The address the kubernetes Service's endpoints point at." };
-        var controllers = new Option<string>("--controllers")
-        {
-            Description = "Control loops to host in-process, as kube-controller-manager's --controllers: '*' for all, names, '-name' to leave one out, '' for none.",
-            DefaultValueFactory = _ => "*",
-        };
-        var clusterCidr = new Option<string>("--cluster-cidr")
-        {
-            Description = "The pod network that node podCIDRs are cut from.",
-            DefaultValueFactory = _ => "10.233.64.0/18",
-        };
-        var nodeCidrMask = new Option<int>("--node-cidr-mask-size")
-        {
-            Description = "The prefix length of each node's podCIDR.",
-            DefaultValueFactory = _ => 24,
-        };
+        var flags = new ControllerFlags();
         var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store, with the control loops in-process.")
         {
-            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise, controllers, clusterCidr, nodeCidrMask,
+            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise,
         };
+        foreach (var option in flags.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (result, cancellationToken) =>
         {
             var options = new ApiServerOptions
@@ -67,15 +57,11 @@ internal static class ApiServerCommand
                 ServiceClusterIpRange = result.GetValue(serviceRange)!,
                 ServiceNodePortRange = result.GetValue(nodePortRange)!,
                 AdvertiseAddress = result.GetValue(advertise),
-                Controllers = [.. result.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
-                ClusterCidr = result.GetValue(clusterCidr)!,
-                NodeCidrMaskSize = result.GetValue(nodeCidrMask),
+                Controllers = flags.ControllerNames(result),
+                ClusterCidr = result.GetValue(flags.ClusterCidr)!,
+                NodeCidrMaskSize = result.GetValue(flags.NodeCidrMaskSize),
             };
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            }));
+            using var loggerFactory = ControllerFlags.ConsoleLogging();
             ApiServerHost host;
             try
             {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using k8s.Exceptions;
-using Microsoft.Extensions.Logging;
 using Strata.Controllers;
 using Strata.Controllers.Client;
 
@@ -12,38 +11,25 @@ internal static class ControllerManagerCommand
     public static Command Build()
     {
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
-        var controllers = new Option<string>("--controllers")
-        {
-            Description = $"Comma-separated controllers to run: '*' for all, '-name' to leave one out. Known: {string.Join(", ", ControllerManager.KnownControllers)}.",
-            DefaultValueFactory = _ => "*",
-        };
-        var clusterCidr = new Option<string>("--cluster-cidr")
-        {
-            Description = "The pod network that node podCIDRs are cut from.",
-            DefaultValueFactory = _ => new ControllerManagerOptions().ClusterCidr,
-        };
-        var maskSize = new Option<int>("--node-cidr-mask-size")
-        {
-            Description = "The prefix length of each node's podCIDR.",
-            DefaultValueFactory = _ => new ControllerManagerOptions().NodeCidrMaskSize,
-        };
+        var flags = new ControllerFlags();
         var command = new Command("controller-manager", "Run the controllers (kube-controller-manager's and the scheduler) against an API server.")
         {
-            kubeconfig, controllers, clusterCidr, maskSize,
+            kubeconfig,
         };
+        foreach (var option in flags.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (result, cancellationToken) =>
         {
             var options = new ControllerManagerOptions
             {
-                Controllers = [.. result.GetValue(controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
-                ClusterCidr = result.GetValue(clusterCidr)!,
-                NodeCidrMaskSize = result.GetValue(maskSize),
+                Controllers = flags.ControllerNames(result),
+                ClusterCidr = result.GetValue(flags.ClusterCidr)!,
+                NodeCidrMaskSize = result.GetValue(flags.NodeCidrMaskSize),
             };
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            }));
+            using var loggerFactory = ControllerFlags.ConsoleLogging();
             RemoteKubeClient client;
             ControllerManager manager;
             try
@@ -64,7 +50,7 @@ internal static class ControllerManagerCommand
                 }
                 catch (ArgumentException e)
                 {
-                    Console.Error.WriteLine($"strata: --controllers: {e.Message}");
+                    Console.Error.WriteLine($"strata: {e.Message}");
                     return 1;
                 }
 

@@ -45,7 +45,6 @@ internal sealed class Monitor<T> : IMonitor where T : class, IKubernetesObject<V
 {
     private const string UidIndex = "garbagecollector.uid";
     private const string OwnerIndex = "garbagecollector.owner-uid";
-    private const int ConflictRetries = 5;
 
     private readonly IKubeClient _client;
     private readonly Informer<T> _informer;
@@ -88,30 +87,8 @@ internal sealed class Monitor<T> : IMonitor where T : class, IKubernetesObject<V
     public async Task<V1ObjectMeta?> GetLiveAsync(string? ns, string name, CancellationToken cancellationToken) =>
         (await _client.GetAsync<T>(ns, name, cancellationToken))?.Metadata;
 
-    public async Task MutateAsync(string? ns, string name, string uid, Func<V1ObjectMeta, bool> change, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var live = await _client.GetAsync<T>(ns, name, cancellationToken);
-            if (live is null || live.Metadata.Uid != uid || !change(live.Metadata))
-            {
-                return;
-            }
-
-            try
-            {
-                await _client.UpdateAsync(live, cancellationToken);
-                return;
-            }
-            catch (KubeApiException e) when ((e.IsConflict && attempt < ConflictRetries) || e.IsNotFound)
-            {
-                if (e.IsNotFound)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    public Task MutateAsync(string? ns, string name, string uid, Func<V1ObjectMeta, bool> change, CancellationToken cancellationToken) =>
+        _client.UpdateLiveAsync<T>(ns, name, uid, live => change(live.Metadata), cancellationToken);
 
     public async Task DeleteAsync(string? ns, string name, string uid, string propagationPolicy, CancellationToken cancellationToken)
     {

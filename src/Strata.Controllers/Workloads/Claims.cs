@@ -65,35 +65,17 @@ public sealed class Claims<T>(IKubeClient client, ILogger logger) where T : clas
         return claimed;
     }
 
-    /// <summary>Reads the object afresh and rewrites its owner references, retrying on conflict; null if it is gone.</summary>
-    private async Task<T?> UpdateOwnersAsync(T obj, Func<List<V1OwnerReference>, bool> change, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
+    /// <summary>Rewrites the live object's owner references (retrying on conflict); null if it is gone.</summary>
+    private Task<T?> UpdateOwnersAsync(T obj, Func<List<V1OwnerReference>, bool> change, CancellationToken cancellationToken) =>
+        client.UpdateLiveAsync<T>(obj.Metadata.NamespaceProperty, obj.Metadata.Name, obj.Metadata.Uid, live =>
         {
-            var fresh = await client.GetAsync<T>(obj.Metadata.NamespaceProperty, obj.Metadata.Name, cancellationToken);
-            if (fresh is null || fresh.Metadata.Uid != obj.Metadata.Uid)
-            {
-                return null;
-            }
-
-            var refs = new List<V1OwnerReference>(fresh.Metadata.OwnerReferences ?? []);
+            var refs = new List<V1OwnerReference>(live.Metadata.OwnerReferences ?? []);
             if (!change(refs))
             {
-                return fresh;
+                return false;
             }
 
-            fresh.Metadata.OwnerReferences = refs;
-            try
-            {
-                return await client.UpdateAsync(fresh, cancellationToken);
-            }
-            catch (KubeApiException e) when (e.IsConflict && attempt < 5)
-            {
-            }
-            catch (KubeApiException e) when (e.IsNotFound)
-            {
-                return null;
-            }
-        }
-    }
+            live.Metadata.OwnerReferences = refs;
+            return true;
+        }, cancellationToken);
 }

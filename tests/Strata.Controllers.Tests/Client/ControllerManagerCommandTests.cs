@@ -19,6 +19,23 @@ public sealed class ControllerManagerCommandTests
         Assert.Contains("garbagecollector", stderr);
     }
 
+    [Theory]
+    [InlineData("controller-manager", "10.0.0.0/33", "24", "invalid CIDR address: 10.0.0.0/33")]
+    [InlineData("controller-manager", "10.0.0.0/16", "8", "the node mask size must be between the cluster CIDR's (16) and 32")]
+    [InlineData("apiserver", "10.0.0.0/33", "24", "invalid CIDR address: 10.0.0.0/33")]
+    public async Task A_bad_cluster_cidr_is_refused_before_anything_starts(string command, string cidr, string mask, string why)
+    {
+        await using var plane = await ControlPlane.StartAsync();
+        var dataDir = Path.Combine(plane.Server.DataDirectory, "refused");
+        string[] target = command == "apiserver"
+            ? ["--listen", "127.0.0.1:0", "--data-dir", dataDir]
+            : ["--kubeconfig", plane.Server.Host.KubeconfigPath];
+        var (code, _, stderr) = Tool.Run("dotnet", [Strata, command, .. target, "--cluster-cidr", cidr, "--node-cidr-mask-size", mask]);
+        Assert.Equal(1, code);
+        Assert.Equal($"strata: --cluster-cidr {cidr} --node-cidr-mask-size {mask}: {why}", stderr.Trim());
+        Assert.False(Directory.Exists(dataDir), "the API server created its data directory before refusing");
+    }
+
     [Fact]
     public void A_missing_kubeconfig_is_refused()
     {
