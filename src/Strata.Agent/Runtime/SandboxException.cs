@@ -1,0 +1,7 @@
+namespace Strata.Agent.Runtime;
+
+/// <summary>Creating or tearing down a pod sandbox failed; the message is what the kubelet reports.</summary>
+public sealed class SandboxException(string message, int errno = 0, Exception? inner = null) : Exception(message, inner)
+{
+    public int Errno { get; } = errno;
+}
