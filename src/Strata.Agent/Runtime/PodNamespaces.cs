@@ -1,5 +1,5 @@
 using System.Text;
-using static Strata.Agent.Runtime.Interop.Libc;
+using static Strata.Agent.Interop.Libc;
 
 namespace Strata.Agent.Runtime;
 
@@ -111,12 +111,12 @@ public static class PodNamespaces
     {
         if (mount(directory, directory, null, MS_BIND, null) != 0)
         {
-            throw Interop.Failure($"bind-mount {directory} on itself");
+            throw Interop.SandboxFailure($"bind-mount {directory} on itself");
         }
 
         if (mount(null, directory, null, MS_PRIVATE, null) != 0)
         {
-            throw Interop.Failure($"make {directory} a private mount");
+            throw Interop.SandboxFailure($"make {directory} a private mount");
         }
     }
 
@@ -124,7 +124,7 @@ public static class PodNamespaces
     {
         if (mount(source, target, null, MS_BIND, null) != 0)
         {
-            throw Interop.Failure($"bind-mount {source} on {target}");
+            throw Interop.SandboxFailure($"bind-mount {source} on {target}");
         }
     }
 
@@ -134,19 +134,19 @@ public static class PodNamespaces
         int flags = CLONE_FS | CLONE_NEWNS | (files.HostnameValue is null ? 0 : CLONE_NEWUTS);
         if (unshare(flags) != 0)
         {
-            throw Interop.Failure("unshare(CLONE_NEWNS|CLONE_NEWUTS)");
+            throw Interop.SandboxFailure("unshare(CLONE_NEWNS|CLONE_NEWUTS)");
         }
 
         if (mount(null, "/", null, MS_REC | MS_PRIVATE, null) != 0)
         {
-            throw Interop.Failure("make / rprivate in the pod's mount namespace");
+            throw Interop.SandboxFailure("make / rprivate in the pod's mount namespace");
         }
 
         foreach (var (dir, mode) in new[] { ("/run", "mode=755"), ("/tmp", "mode=1777") })
         {
             if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, mode) != 0)
             {
-                throw Interop.Failure($"mount a tmpfs on {dir}");
+                throw Interop.SandboxFailure($"mount a tmpfs on {dir}");
             }
         }
 
@@ -158,7 +158,7 @@ public static class PodNamespaces
             byte[] name = Encoding.ASCII.GetBytes(hostname);
             if (sethostname(name, (nuint)name.Length) != 0)
             {
-                throw Interop.Failure($"sethostname {hostname}");
+                throw Interop.SandboxFailure($"sethostname {hostname}");
             }
         }
     }
@@ -174,7 +174,7 @@ public static class PodNamespaces
         var link = new FileInfo(target).LinkTarget;
         if (link is null)
         {
-            throw Interop.Failure($"bind-mount {source} on {target}");
+            throw Interop.SandboxFailure($"bind-mount {source} on {target}");
         }
 
         string resolved = Path.GetFullPath(link, Path.GetDirectoryName(target)!);
@@ -182,7 +182,7 @@ public static class PodNamespaces
         File.WriteAllBytes(resolved, []);
         if (mount(source, resolved, null, MS_BIND, null) != 0)
         {
-            throw Interop.Failure($"bind-mount {source} on {target} (-> {resolved})");
+            throw Interop.SandboxFailure($"bind-mount {source} on {target} (-> {resolved})");
         }
     }
 }

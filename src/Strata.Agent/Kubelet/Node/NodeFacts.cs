@@ -31,17 +31,17 @@ public sealed record NodeFacts(
 
         return new NodeFacts(
             Environment.ProcessorCount,
-            MemoryKi(ReadOr("/proc/meminfo", string.Empty)),
+            ParseMemoryKi(ReadOr("/proc/meminfo", string.Empty)),
             storage,
             ReadOr("/proc/sys/kernel/osrelease", RuntimeInformation.OSDescription).Trim(),
-            OsImage(ReadOr("/etc/os-release", string.Empty)),
+            ParseOsImage(ReadOr("/etc/os-release", string.Empty)),
             ReadOr("/etc/machine-id", string.Empty).Trim(),
             ReadOr("/proc/sys/kernel/random/boot_id", string.Empty).Trim(),
             version);
     }
 
     /// <summary>MemTotal from /proc/meminfo, in Ki.</summary>
-    public static long MemoryKi(string meminfo)
+    public static long ParseMemoryKi(string meminfo)
     {
         foreach (var line in meminfo.Split('\n'))
         {
@@ -56,7 +56,7 @@ public sealed record NodeFacts(
     }
 
     /// <summary>PRETTY_NAME from os-release, as the kubelet reports osImage.</summary>
-    public static string OsImage(string osRelease)
+    public static string ParseOsImage(string osRelease)
     {
         foreach (var line in osRelease.Split('\n'))
         {

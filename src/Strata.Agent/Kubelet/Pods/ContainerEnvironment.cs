@@ -68,9 +68,9 @@ public static class ContainerEnvironment
         "status.hostIP" => facts.HostIp,
         "status.hostIPs" => facts.HostIp,
         _ when path.StartsWith("metadata.labels['", StringComparison.Ordinal) && path.EndsWith("']", StringComparison.Ordinal) =>
-            pod.Metadata.Labels?.GetValueOrDefault(path["metadata.labels['".Length..^2]) ?? string.Empty,
+            (pod.Metadata.Labels is { } labels && labels.TryGetValue(path["metadata.labels['".Length..^2], out var label) ? label : null) ?? string.Empty,
         _ when path.StartsWith("metadata.annotations['", StringComparison.Ordinal) && path.EndsWith("']", StringComparison.Ordinal) =>
-            pod.Metadata.Annotations?.GetValueOrDefault(path["metadata.annotations['".Length..^2]) ?? string.Empty,
+            (pod.Metadata.Annotations is { } annotations && annotations.TryGetValue(path["metadata.annotations['".Length..^2], out var annotation) ? annotation : null) ?? string.Empty,
         _ => null,
     };
 

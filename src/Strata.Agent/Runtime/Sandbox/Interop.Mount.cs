@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Strata.Agent.Runtime;
+namespace Strata.Agent;
 
 internal static partial class Interop
 {
@@ -13,7 +13,7 @@ internal static partial class Interop
         public const ulong MS_REC = 0x4000;
         public const ulong MS_PRIVATE = 1 << 18;
 
-        [LibraryImport(Library, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int mount(string? source, string target, string? filesystemtype, ulong mountflags, string? data);
     }
 }

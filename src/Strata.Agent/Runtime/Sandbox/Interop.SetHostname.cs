@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Strata.Agent.Runtime;
+namespace Strata.Agent;
 
 internal static partial class Interop
 {
     internal static partial class Libc
     {
-        [LibraryImport(Library, EntryPoint = "sethostname", SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "sethostname", SetLastError = true)]
         public static partial int sethostname(byte[] name, nuint len);
     }
 }

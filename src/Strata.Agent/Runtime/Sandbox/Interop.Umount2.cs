@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Strata.Agent.Runtime;
+namespace Strata.Agent;
 
 internal static partial class Interop
 {
@@ -8,7 +8,7 @@ internal static partial class Interop
     {
         public const int MNT_DETACH = 2;
 
-        [LibraryImport(Library, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int umount2(string target, int flags);
     }
 }

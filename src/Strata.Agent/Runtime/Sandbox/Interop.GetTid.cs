@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Strata.Agent.Runtime;
+namespace Strata.Agent;
 
 internal static partial class Interop
 {
     internal static partial class Libc
     {
-        [LibraryImport(Library, EntryPoint = "gettid")]
+        [LibraryImport(Libraries.Libc, EntryPoint = "gettid")]
         public static partial int gettid();
     }
 }

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using Strata.Agent.Kubelet;
+using Strata.Agent.Server;
+using Strata.Controllers.Client;
+
+namespace Strata.Agent;
+
+/// <summary>Serves the kubelet API (logs, exec) from the runtime's containers until the token is cancelled.</summary>
+public delegate Task KubeletServerRunner(IContainerLocator locator, CancellationToken cancellationToken);
+
+/// <summary>
+/// <c>strata agent</c>: runs the enabled node roles until it is stopped. The kubelet role also runs the kubelet
+/// server when one is given (<paramref name="kubeletServer"/>: the HTTPS server on --port, over the role's locator).
+/// </summary>
+public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerFactory loggers, KubeletServerRunner? kubeletServer = null)
+{
+    /// <summary>The kubelet role, once <see cref="RunAsync"/> has started it.</summary>
+    public KubeletRole? Kubelet { get; private set; }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (options.Validate(requireKubeconfig: false) is { Count: > 0 } errors)
+        {
+            throw new ArgumentException(string.Join("; ", errors));
+        }
+
+        var roles = new List<Task>();
+        if (options.Roles.Contains("kubelet"))
+        {
+            Kubelet = new KubeletRole(client, KubeletConfig.From(options), loggers);
+            roles.Add(Kubelet.RunAsync(cancellationToken));
+            if (kubeletServer is not null)
+            {
+                roles.Add(kubeletServer(Kubelet.Locator, cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(roles);
+    }
+}

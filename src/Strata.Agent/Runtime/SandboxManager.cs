@@ -1,0 +1,179 @@
+using System.Security.Cryptography;
+using k8s.Models;
+using Strata.Agent.Kubelet.Pods;
+using Strata.Netlink;
+
+namespace Strata.Agent.Runtime;
+
+/// <summary>The contents of a pod's /etc files, computed once its IPs are known.</summary>
+public sealed record PodEtcFiles(string ResolvConf, string Hosts, string Hostname);
+
+/// <summary>
+/// Makes and removes pod sandboxes (containerd's RunPodSandbox / StopPodSandbox / RemovePodSandbox): the
+/// checkpoint first, then the netns <c>cni-&lt;uuid&gt;</c>, CNI ADD, the pod's /etc files and its mount and UTS
+/// namespaces. A failed attempt is undone entirely before the error is thrown. Teardown is idempotent and works
+/// from the checkpoint alone.
+/// </summary>
+public sealed class SandboxManager(PodPaths paths, PodNetwork network)
+{
+    public PodPaths Paths => paths;
+
+    public PodNetwork Network => network;
+
+    public static SandboxCheckpoint NewCheckpoint(V1Pod pod, DateTime now) => new()
+    {
+        PodUid = pod.Metadata.Uid,
+        PodNamespace = pod.Metadata.NamespaceProperty ?? "default",
+        PodName = pod.Metadata.Name,
+        SandboxId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+        HostNetwork = pod.Spec.HostNetwork == true,
+        Netns = pod.Spec.HostNetwork == true ? null : $"cni-{Guid.NewGuid()}",
+        CreatedAt = now,
+    };
+
+    public static string NetnsPath(string netns) => Path.Combine(NetworkNamespace.RunDirectory, netns);
+
+    /// <summary>The namespaces a container of this pod is started in.</summary>
+    public NamespacePaths NamespacesOf(SandboxCheckpoint checkpoint, string? nodeNetns)
+    {
+        string nsDir = paths.NamespaceDirectory(checkpoint.PodUid);
+        return new NamespacePaths(
+            Net: checkpoint.Netns is { } netns ? NetnsPath(netns) : nodeNetns,
+            Mount: Path.Combine(nsDir, PodNamespaces.MountFile),
+            Uts: checkpoint.HostNetwork ? null : Path.Combine(nsDir, PodNamespaces.UtsFile));
+    }
+
+    /// <summary>
+    /// Creates the sandbox. <paramref name="files"/> renders the /etc files from the pod's IPs. Throws
+    /// <see cref="PodNetworkException"/> when CNI ADD fails and <see cref="SandboxException"/> for the rest, with
+    /// nothing left behind.
+    /// </summary>
+    public void Create(SandboxCheckpoint checkpoint, V1Pod pod, string nodeIp, Func<IReadOnlyList<string>, PodEtcFiles> files, CancellationToken cancellationToken)
+    {
+        string podDir = paths.PodDirectory(checkpoint.PodUid);
+        checkpoint.Write(podDir);
+        try
+        {
+            IReadOnlyList<string> ips;
+            if (checkpoint.Netns is { } netns)
+            {
+                NetworkNamespace.Create(netns).Dispose();
+                ips = network.Add(PodNetworkRequest.For(pod, checkpoint.SandboxId, NetnsPath(netns)), cancellationToken);
+            }
+            else
+            {
+                ips = [nodeIp];
+            }
+
+            checkpoint.PodIps = ips;
+            checkpoint.Write(podDir);
+            var etc = files(ips);
+            string etcDir = paths.EtcDirectory(checkpoint.PodUid);
+            Directory.CreateDirectory(etcDir);
+            var filesystem = new PodFilesystem(
+                Write(etcDir, "resolv.conf", etc.ResolvConf),
+                Write(etcDir, "hosts", etc.Hosts),
+                Write(etcDir, "hostname", etc.Hostname + "\n"),
+                checkpoint.HostNetwork ? null : etc.Hostname);
+            PodNamespaces.Create(paths.NamespaceDirectory(checkpoint.PodUid), filesystem);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            TeardownQuietly(checkpoint);
+            throw e is PodNetworkException or SandboxException ? e : new SandboxException(e.Message, 0, e);
+        }
+        catch (OperationCanceledException)
+        {
+            TeardownQuietly(checkpoint);
+            throw;
+        }
+    }
+
+    /// <summary>CNI DEL and the netns, for a pod that finished: its IPs go back to the pool, its files stay.</summary>
+    public void ReleaseNetwork(SandboxCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        if (checkpoint.Netns is { } netns && !checkpoint.NetworkReleased)
+        {
+            network.Delete(checkpoint.SandboxId, NetnsPath(netns), cancellationToken);
+            if (NetworkNamespace.Exists(netns))
+            {
+                NetworkNamespace.Delete(netns);
+            }
+        }
+
+        checkpoint.NetworkReleased = true;
+        if (Directory.Exists(paths.PodDirectory(checkpoint.PodUid)))
+        {
+            checkpoint.Write(paths.PodDirectory(checkpoint.PodUid));
+        }
+    }
+
+    /// <summary>Removes everything of the sandbox: network, namespaces, files and logs. Safe to repeat; every step is tried, the first failure is thrown.</summary>
+    public void Teardown(SandboxCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        string podDir = paths.PodDirectory(checkpoint.PodUid);
+        string logs = paths.PodLogDirectory(checkpoint.PodNamespace, checkpoint.PodName, checkpoint.PodUid);
+        Exception? first = null;
+        foreach (var step in new Action[]
+        {
+            () => ReleaseNetwork(checkpoint, cancellationToken),
+            () => PodNamespaces.Remove(paths.NamespaceDirectory(checkpoint.PodUid)),
+            () => DeleteDirectory(podDir),
+            () => DeleteDirectory(logs),
+        })
+        {
+            try
+            {
+                step();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                first ??= e;
+            }
+        }
+
+        if (first is not null)
+        {
+            throw first;
+        }
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    /// <summary>Every checkpoint under the root dir (for adoption after a restart).</summary>
+    public IReadOnlyList<SandboxCheckpoint> Checkpoints()
+    {
+        if (!Directory.Exists(paths.PodsDirectory))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateDirectories(paths.PodsDirectory).Order(StringComparer.Ordinal)
+            .Select(SandboxCheckpoint.Read).OfType<SandboxCheckpoint>()];
+    }
+
+    private void TeardownQuietly(SandboxCheckpoint checkpoint)
+    {
+        try
+        {
+            Teardown(checkpoint, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The original failure is reported; what is left is retried from the checkpoint at the next teardown.
+        }
+    }
+
+    private static string Write(string dir, string name, string contents)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, contents);
+        return path;
+    }
+}

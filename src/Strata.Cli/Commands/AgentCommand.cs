@@ -1,0 +1,85 @@
+using System.CommandLine;
+using k8s.Exceptions;
+using Strata.Agent;
+using Strata.Controllers.Client;
+
+namespace Strata.Cli.Commands;
+
+/// <summary><c>strata agent</c>: the node agent (its kubelet role today), until SIGTERM or Ctrl-C.</summary>
+internal static class AgentCommand
+{
+    public static Command Build()
+    {
+        var defaults = new AgentOptions();
+        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet).", DefaultValueFactory = _ => "kubelet" };
+        var nodeName = new Option<string>("--node-name") { Description = "The Node this agent registers and runs pods for.", Required = true };
+        var nodeIp = new Option<string>("--node-ip") { Description = "The node's InternalIP.", Required = true };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
+        var rootDir = new Option<string>("--root-dir") { Description = "The kubelet's state directory.", DefaultValueFactory = _ => defaults.RootDir };
+        var podLogsDir = new Option<string>("--pod-logs-dir") { Description = "Where container logs are written.", DefaultValueFactory = _ => defaults.PodLogsDir };
+        var cniConfDir = new Option<string>("--cni-conf-dir") { Description = "The CNI network configurations.", DefaultValueFactory = _ => defaults.CniConfDir };
+        var cniBinDir = new Option<string>("--cni-bin-dir") { Description = "The CNI plugins.", DefaultValueFactory = _ => defaults.CniBinDir };
+        var cniCacheDir = new Option<string>("--cni-cache-dir") { Description = "The CNI result cache.", DefaultValueFactory = _ => defaults.CniCacheDir };
+        var port = new Option<int>("--port") { Description = "The kubelet server's port.", DefaultValueFactory = _ => defaults.Port };
+        var clusterDns = new Option<string>("--cluster-dns") { Description = "The cluster DNS address pods resolve with.", DefaultValueFactory = _ => defaults.ClusterDns };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => defaults.ClusterDomain };
+        var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role).")
+        {
+            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, clusterDns, clusterDomain,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var options = new AgentOptions
+            {
+                Roles = [.. result.GetValue(roles)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+                NodeName = result.GetValue(nodeName)!,
+                NodeIp = result.GetValue(nodeIp)!,
+                Kubeconfig = result.GetValue(kubeconfig)!,
+                RootDir = result.GetValue(rootDir)!,
+                PodLogsDir = result.GetValue(podLogsDir)!,
+                CniConfDir = result.GetValue(cniConfDir)!,
+                CniBinDir = result.GetValue(cniBinDir)!,
+                CniCacheDir = result.GetValue(cniCacheDir)!,
+                Port = result.GetValue(port),
+                ClusterDns = result.GetValue(clusterDns)!,
+                ClusterDomain = result.GetValue(clusterDomain)!,
+            };
+            if (options.Validate() is { Count: > 0 } errors)
+            {
+                foreach (var error in errors)
+                {
+                    Console.Error.WriteLine($"strata agent: {error}");
+                }
+
+                return 1;
+            }
+
+            using var loggerFactory = ControllerFlags.ConsoleLogging();
+            RemoteKubeClient client;
+            try
+            {
+                client = RemoteKubeClient.FromKubeconfig(options.Kubeconfig);
+            }
+            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"strata agent: --kubeconfig: {e.Message}");
+                return 1;
+            }
+
+            using (client)
+            {
+                var host = new AgentHost(options, client, loggerFactory);
+                try
+                {
+                    await host.RunAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
