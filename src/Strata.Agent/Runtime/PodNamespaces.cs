@@ -142,6 +142,14 @@ public static class PodNamespaces
             throw Interop.SandboxFailure("make / rprivate in the pod's mount namespace");
         }
 
+        // The /etc files first: their sources (under the root dir) may lie below /tmp or /run, which the tmpfs hide.
+        // A target that is a symlink into /run (systemd-resolved) is bound after the tmpfs, on a file made there.
+        var binds = new[] { (files.ResolvConf, "/etc/resolv.conf"), (files.Hosts, "/etc/hosts"), (files.Hostname, "/etc/hostname") };
+        foreach (var (source, target) in binds.Where(b => new FileInfo(b.Item2).LinkTarget is null))
+        {
+            Bind(source, target);
+        }
+
         foreach (var (dir, mode) in new[] { ("/run", "mode=755"), ("/tmp", "mode=1777") })
         {
             if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, mode) != 0)
@@ -150,9 +158,11 @@ public static class PodNamespaces
             }
         }
 
-        BindFile(files.ResolvConf, "/etc/resolv.conf");
-        BindFile(files.Hosts, "/etc/hosts");
-        BindFile(files.Hostname, "/etc/hostname");
+        foreach (var (source, target) in binds.Where(b => new FileInfo(b.Item2).LinkTarget is not null))
+        {
+            BindThroughLink(source, target);
+        }
+
         if (files.HostnameValue is { } hostname)
         {
             byte[] name = Encoding.ASCII.GetBytes(hostname);
@@ -164,25 +174,15 @@ public static class PodNamespaces
     }
 
     // /etc/resolv.conf may be a symlink into /run (systemd-resolved), which is an empty tmpfs here: make its target.
-    private static void BindFile(string source, string target)
+    private static void BindThroughLink(string source, string target)
     {
-        if (mount(source, target, null, MS_BIND, null) == 0)
+        string resolved = Path.GetFullPath(new FileInfo(target).LinkTarget!, Path.GetDirectoryName(target)!);
+        if (!File.Exists(resolved))
         {
-            return;
+            Directory.CreateDirectory(Path.GetDirectoryName(resolved)!);
+            File.WriteAllBytes(resolved, []);
         }
 
-        var link = new FileInfo(target).LinkTarget;
-        if (link is null)
-        {
-            throw Interop.SandboxFailure($"bind-mount {source} on {target}");
-        }
-
-        string resolved = Path.GetFullPath(link, Path.GetDirectoryName(target)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(resolved)!);
-        File.WriteAllBytes(resolved, []);
-        if (mount(source, resolved, null, MS_BIND, null) != 0)
-        {
-            throw Interop.SandboxFailure($"bind-mount {source} on {target} (-> {resolved})");
-        }
+        Bind(source, resolved);
     }
 }
