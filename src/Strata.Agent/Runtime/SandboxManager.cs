@@ -94,10 +94,17 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     {
         if (checkpoint.Netns is { } netns && !checkpoint.NetworkReleased)
         {
-            network.Delete(checkpoint.SandboxId, NetnsPath(netns), cancellationToken);
-            if (NetworkNamespace.Exists(netns))
+            try
             {
-                NetworkNamespace.Delete(netns);
+                network.Delete(checkpoint.SandboxId, NetnsPath(netns), cancellationToken);
+            }
+            finally
+            {
+                // Even when DEL fails (a plugin gone with its conflist), the namespace goes: its interfaces go with it.
+                if (NetworkNamespace.Exists(netns))
+                {
+                    NetworkNamespace.Delete(netns);
+                }
             }
         }
 

@@ -135,6 +135,7 @@ public sealed class KubeletEndToEndTests
     public async Task CniFailureShowsTheEventAndLeavesNothingBehind()
     {
         await using var h = await KubeletHarness.StartAsync();
+        var netnsBefore = SandboxNetns();
         h.WriteConflist(pluginType: "strata-t-missing");
         h.StartKubelet();
         var pod = await h.CreatePodAsync(KubeletHarness.Pod("nonet", KubeletHarness.Container("main", "sleep", "3600")));
@@ -149,6 +150,9 @@ public sealed class KubeletEndToEndTests
         Assert.Equal("Pending", pod.Status.Phase);
         Assert.Equal("False", pod.Status.Conditions.Single(c => c.Type == "PodReadyToStartContainers").Status);
         Assert.Empty(h.SandboxNetnsLeft());
+        await ControlPlane.EventuallyAsync(() => h.Plane.Client.ListAsync<Corev1Event>(new Strata.Controllers.Client.ListRequest("default")),
+            l => l.Items.Where(e => e.Reason == "FailedCreatePodSandBox").Sum(e => e.Count ?? 1) >= 2, "a second failed attempt");
+        Assert.Empty(SandboxNetns().Except(netnsBefore));
         Assert.False(Directory.Exists(Path.Combine(h.Config.RootDir, "pods", pod.Metadata.Uid)), "no sandbox left from the failed attempt");
         Assert.Empty(KubeletHarness.MountsUnder(h.Config.RootDir));
 
@@ -202,10 +206,12 @@ public sealed class KubeletEndToEndTests
         Assert.True(Directory.Exists($"/proc/{orphanCheckpoint.Containers.Single().Pid}"), "the orphan still runs while no agent does");
 
         h.StartKubelet();
-        await ControlPlane.EventuallyAsync(() => Task.FromResult(!File.Exists(Path.Combine("/run/netns", orphanCheckpoint.Netns!))), $"the orphan's netns removed\n{h.Log}");
-        await ControlPlane.EventuallyAsync(() => Task.FromResult(SpawnedProcess.ReadStartTime(orphanCheckpoint.Containers.Single().Pid) != orphanCheckpoint.Containers.Single().StartTime), "the orphan's process gone");
+        // The pod directory goes last (after the processes, CNI DEL, the netns and the mounts).
+        await ControlPlane.EventuallyAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(h.Config.RootDir, "pods", orphan.Metadata.Uid))), "the orphan's sandbox removed");
+        Assert.False(File.Exists(Path.Combine("/run/netns", orphanCheckpoint.Netns!)), "the orphan's netns removed");
+        Assert.NotEqual(orphanCheckpoint.Containers.Single().StartTime, SpawnedProcess.ReadStartTime(orphanCheckpoint.Containers.Single().Pid));
         Assert.False(File.Exists(Path.Combine(h.IpamDirectory, "strata-t", orphan.Status.PodIP)), "the orphan's IP released");
-        Assert.False(Directory.Exists(Path.Combine(h.Config.RootDir, "pods", orphan.Metadata.Uid)));
+        Assert.DoesNotContain(KubeletHarness.MountsUnder(h.Config.RootDir), m => m.Contains(orphan.Metadata.Uid, StringComparison.Ordinal));
 
         var adopted = h.Checkpoint(keep).Containers.Single();
         Assert.Equal((keepCheckpoint.Containers.Single().Pid, 0), (adopted.Pid, adopted.RestartCount));
@@ -218,6 +224,9 @@ public sealed class KubeletEndToEndTests
         await ControlPlane.EventuallyAsync(async () => await h.GetPodAsync("keep") is null, $"the adopted pod deleted\n{h.Log}");
         Assert.False(Directory.Exists($"/proc/{adopted.Pid}"));
     }
+
+    private static IReadOnlyList<string> SandboxNetns() =>
+        [.. Strata.Netlink.NetworkNamespace.List().Where(n => n.StartsWith("cni-", StringComparison.Ordinal))];
 
     private static ulong Inode(string path)
     {
