@@ -28,6 +28,9 @@ public sealed class ContainerCheckpoint
 
     public string? WorkingDirectory { get; set; }
 
+    /// <summary>The signal that asks this container to stop (the image's STOPSIGNAL).</summary>
+    public int StopSignal { get; set; } = 15;
+
     /// <summary>The instance before the current one (lastState).</summary>
     public TerminationRecord? LastTermination { get; set; }
 
@@ -36,7 +39,7 @@ public sealed class ContainerCheckpoint
 }
 
 /// <summary>How a container instance ended.</summary>
-public sealed record TerminationRecord(string ContainerId, int ExitCode, string Reason, DateTime StartedAt, DateTime FinishedAt);
+public sealed record TerminationRecord(string ContainerId, int ExitCode, string Reason, DateTime StartedAt, DateTime FinishedAt, string? Message = null);
 
 /// <summary>
 /// Everything the runtime made for one pod, written to <c>&lt;root-dir&gt;/pods/&lt;uid&gt;/sandbox.json</c> before it

@@ -11,22 +11,32 @@ public sealed record ImageContext(string StrataBinary, string PodDirectory);
 public abstract record ImageResolution;
 
 /// <summary>
-/// A runnable program: the executable (absolute, or a name looked up in the container's PATH), its argv[1..], the
-/// environment the image adds, files to write before starting (path → contents), and the imageID to report.
+/// A runnable program: the executable (absolute, or a name looked up in the container's PATH), argv[0] (the
+/// executable when null), argv[1..], the environment the image adds (before the container's), files to write
+/// before starting (path → contents), the imageID to report, the image's stop signal, and, when the program cannot
+/// be executed, the start error to report instead (containerd's StartError, exit code 128).
 /// </summary>
 public sealed record RunnableImage(
     string Program,
     IReadOnlyList<string> Arguments,
     IReadOnlyList<string> Environment,
     IReadOnlyDictionary<string, string> Files,
-    string ImageId) : ImageResolution;
+    string ImageId) : ImageResolution
+{
+    public string? ArgumentZero { get; init; }
+
+    public int StopSignal { get; init; } = 15;
+
+    public string? StartError { get; init; }
+}
 
 /// <summary>Not runnable: the container stays Waiting with this reason and message (ErrImageNeverPull, …), with an Event.</summary>
 public sealed record UnavailableImage(string Reason, string Message) : ImageResolution;
 
 /// <summary>
-/// The kubelet's view of the image table (the IMAGES part's ImageTable is adapted to it): which program a container
-/// runs. An explicit command always runs as given (with the image's environment).
+/// The kubelet's view of the image table: which program a container runs. Strata.Agent.Images.ImageTable is adapted
+/// to it (RunnableContainer → <see cref="RunnableImage"/>, NotRunnable → <see cref="UnavailableImage"/>); an
+/// explicit command always runs as given (with the image's environment).
 /// </summary>
 public interface IContainerImages
 {

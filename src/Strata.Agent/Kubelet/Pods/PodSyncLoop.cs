@@ -21,7 +21,6 @@ namespace Strata.Agent.Kubelet.Pods;
 /// </summary>
 public sealed class PodSyncLoop : Controller
 {
-    private const int SIGTERM = 15;
     private const int SIGKILL = 9;
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(2);
 
@@ -32,6 +31,7 @@ public sealed class PodSyncLoop : Controller
     private readonly EventRecorder _events;
     private readonly ProbeRunner _prober;
     private readonly ConcurrentDictionary<string, RuntimePod> _running = new();
+    private volatile bool _stopped;
 
     public PodSyncLoop(IKubeClient client, KubeletConfig config, SandboxManager sandboxes, ILogger logger)
         : base("kubelet", logger, workers: 4, maxRetryDelay: config.SandboxMaxBackOff)
@@ -51,10 +51,36 @@ public sealed class PodSyncLoop : Controller
     protected override IEnumerable<IInformer> Informers => [_pods];
 
     /// <summary>Runs the informer and the loop, after adopting what a previous agent left under the root dir.</summary>
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         Adopt();
-        return Task.WhenAll(_pods.RunAsync(cancellationToken), RunAsync(cancellationToken));
+        try
+        {
+            await Task.WhenAll(_pods.RunAsync(cancellationToken), RunAsync(cancellationToken));
+        }
+        finally
+        {
+            _stopped = true;
+            foreach (var container in _running.Values.SelectMany(p => p.Containers.Values))
+            {
+                container.StopProbes();
+            }
+        }
+    }
+
+    /// <summary>Queues a pod again from a process exit or a probe; nothing once the loop has stopped.</summary>
+    private void Poke(string key)
+    {
+        if (!_stopped)
+        {
+            try
+            {
+                Enqueue(key);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
     }
 
     protected override IEnumerable<string> InitialKeys() => _pods.List().Select(ObjectKey.Of).Concat(_running.Keys).Distinct();
@@ -73,7 +99,7 @@ public sealed class PodSyncLoop : Controller
                 {
                     container.Process = process;
                     container.Exit = process.WaitForExitAsync(CancellationToken.None);
-                    _ = container.Exit.ContinueWith(_ => Enqueue(pod.Key), TaskScheduler.Default);
+                    _ = container.Exit.ContinueWith(_ => Poke(pod.Key), TaskScheduler.Default);
                     running++;
                 }
                 else if (saved.Pid > 0 && saved.FinalTermination is null)
@@ -237,7 +263,7 @@ public sealed class PodSyncLoop : Controller
             {
                 await _events.NormalAsync(pod, KubeletEvents.Killing, KubeletEvents.ProbeKill(spec.Name, failedProbe), cancellationToken);
                 container.StopProbes();
-                Signal(runtime, container, SIGTERM);
+                Signal(runtime, container, container.Checkpoint.StopSignal);
                 container.KillDeadline = now + Grace(pod);
             }
 
@@ -270,13 +296,19 @@ public sealed class PodSyncLoop : Controller
         await StartContainerAsync(pod, runtime, container, spec, now, wakeAt, cancellationToken);
     }
 
-    private async Task RecordExitAsync(V1Pod pod, RuntimePod runtime, RuntimeContainer container, int? code, DateTime now, CancellationToken cancellationToken)
+    private Task RecordExitAsync(V1Pod pod, RuntimePod runtime, RuntimeContainer container, int? code, DateTime now, CancellationToken cancellationToken)
     {
         var saved = container.Checkpoint;
         int exitCode = code ?? 255;
-        var started = saved.StartedAt ?? now;
-        var termination = new TerminationRecord($"strata://{saved.Id}", exitCode, code is null ? "Unknown" : exitCode == 0 ? "Completed" : "Error", started, now);
         KubeletLog.ContainerExited(Logger, runtime.Key, container.Name, exitCode);
+        var termination = new TerminationRecord($"strata://{saved.Id}", exitCode, code is null ? "Unknown" : exitCode == 0 ? "Completed" : "Error", saved.StartedAt ?? now, now);
+        return RecordTerminationAsync(pod, runtime, container, termination, now, cancellationToken);
+    }
+
+    /// <summary>The instance ended (or never started): restart it after its back-off, or keep it terminated, as the restart policy says.</summary>
+    private async Task RecordTerminationAsync(V1Pod pod, RuntimePod runtime, RuntimeContainer container, TerminationRecord termination, DateTime now, CancellationToken cancellationToken)
+    {
+        var saved = container.Checkpoint;
         container.StopProbes();
         container.Process?.Dispose();
         container.Process = null;
@@ -284,11 +316,11 @@ public sealed class PodSyncLoop : Controller
         container.KillDeadline = null;
 
         string policy = pod.Spec.RestartPolicy ?? "Always";
-        bool restart = pod.Metadata.DeletionTimestamp is null && (policy == "Always" || (policy == "OnFailure" && exitCode != 0));
+        bool restart = pod.Metadata.DeletionTimestamp is null && (policy == "Always" || (policy == "OnFailure" && termination.ExitCode != 0));
         if (restart)
         {
             saved.LastTermination = termination;
-            var delay = _config.BackOff.Next(container.BackOff, now - started);
+            var delay = _config.BackOff.Next(container.BackOff, now - termination.StartedAt);
             container.BackOff = delay;
             container.NextStartAt = now + delay;
             if (delay > TimeSpan.Zero)
@@ -336,53 +368,68 @@ public sealed class PodSyncLoop : Controller
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var namespaces = _sandboxes.NamespacesOf(runtime.Checkpoint, _config.NodeNetns);
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        SpawnedProcess process;
-        try
+        SpawnedProcess? process = null;
+        string? startError = image.StartError;
+        if (startError is null)
         {
-            string program = ProcessSpawner.FindExecutable(argv[0], environment)
-                ?? throw new SpawnException(2, $"exec: \"{argv[0]}\": executable file not found in $PATH");
-            using SafeFileHandle log = File.OpenHandle(logPath, FileMode.Append, FileAccess.Write);
-            process = ProcessSpawner.Spawn(new SpawnRequest
+            try
             {
-                Path = program,
-                ArgumentZero = argv[0],
-                Arguments = [.. argv.Skip(1)],
-                Environment = environment,
-                WorkingDirectory = string.IsNullOrEmpty(spec.WorkingDir) ? null : spec.WorkingDir,
-                Namespaces = namespaces,
-                StandardOutput = log,
-                StandardError = log,
-            });
-        }
-        catch (SpawnException e)
-        {
-            string message = $"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {e.Message}";
-            KubeletLog.ContainerWaiting(Logger, runtime.Key, spec.Name, "RunContainerError", message);
-            await _events.WarningAsync(pod, KubeletEvents.Failed, $"Error: {message}", cancellationToken);
-            container.Waiting = ("RunContainerError", message);
-            var delay = _config.BackOff.Next(container.BackOff ?? TimeSpan.Zero, TimeSpan.Zero);
-            container.BackOff = delay;
-            container.NextStartAt = now + delay;
-            wakeAt.Add(now + delay);
-            return;
+                string program = ProcessSpawner.FindExecutable(argv[0], environment)
+                    ?? throw new SpawnException(2, argv[0].Contains('/')
+                        ? $"exec: \"{argv[0]}\": stat {argv[0]}: no such file or directory"
+                        : $"exec: \"{argv[0]}\": executable file not found in $PATH");
+                using SafeFileHandle log = File.OpenHandle(logPath, FileMode.Append, FileAccess.Write);
+                process = ProcessSpawner.Spawn(new SpawnRequest
+                {
+                    Path = program,
+                    ArgumentZero = image.ArgumentZero ?? argv[0],
+                    Arguments = [.. argv.Skip(1)],
+                    Environment = environment,
+                    WorkingDirectory = string.IsNullOrEmpty(spec.WorkingDir) ? null : spec.WorkingDir,
+                    Namespaces = namespaces,
+                    StandardOutput = log,
+                    StandardError = log,
+                });
+            }
+            catch (SpawnException e)
+            {
+                startError = $"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {e.Message}: unknown";
+            }
         }
 
-        container.Waiting = null;
-        container.NextStartAt = null;
         saved.PreviousLogPath = saved.LogPath;
         saved.LogPath = logPath;
         saved.Id = id;
-        saved.Pid = process.Pid;
-        saved.StartTime = process.StartTime;
         saved.RestartCount = restartCount;
         saved.StartedAt = PodStatusBuilder.Truncate(now);
         saved.ImageId = image.ImageId;
         saved.Environment = environment;
         saved.WorkingDirectory = string.IsNullOrEmpty(spec.WorkingDir) ? null : spec.WorkingDir;
+        saved.StopSignal = image.StopSignal;
+        container.Waiting = null;
+        container.NextStartAt = null;
+        if (process is null)
+        {
+            // As containerd and runc: the container was created and could not start; it counts as an instance that ended.
+            KubeletLog.ContainerWaiting(Logger, runtime.Key, spec.Name, "StartError", startError!);
+            File.AppendAllText(logPath, string.Empty);
+            await _events.WarningAsync(pod, KubeletEvents.Failed, $"Error: {startError}", cancellationToken);
+            saved.Pid = 0;
+            await RecordTerminationAsync(pod, runtime, container, new TerminationRecord($"strata://{id}", 128, "StartError", saved.StartedAt.Value, now, startError), now, cancellationToken);
+            if (container.NextStartAt is { } next)
+            {
+                wakeAt.Add(next);
+            }
+
+            return;
+        }
+
+        saved.Pid = process.Pid;
+        saved.StartTime = process.StartTime;
         container.Process = process;
         container.Exit = process.WaitForExitAsync(CancellationToken.None);
         string key = runtime.Key;
-        _ = container.Exit.ContinueWith(_ => Enqueue(key), TaskScheduler.Default);
+        _ = container.Exit.ContinueWith(_ => Poke(key), TaskScheduler.Default);
         runtime.Checkpoint.Write(_sandboxes.Paths.PodDirectory(runtime.Uid));
         KubeletLog.ContainerStarted(Logger, key, spec.Name, process.Pid, restartCount);
         await _events.NormalAsync(pod, KubeletEvents.Pulled, KubeletEvents.ImagePresent(spec.Image), cancellationToken);
@@ -407,7 +454,7 @@ public sealed class PodSyncLoop : Controller
         {
             if (probe is not null)
             {
-                container.Probes.Add(new ProbeWorker(kind, probe, target, _prober, kind == ProbeKind.Startup ? () => true : StartupPassed, Failed, () => Enqueue(key)));
+                container.Probes.Add(new ProbeWorker(kind, probe, target, _prober, kind == ProbeKind.Startup ? () => true : StartupPassed, Failed, () => Poke(key)));
             }
         }
     }
@@ -468,7 +515,7 @@ public sealed class PodSyncLoop : Controller
                     _ = _events.NormalAsync(pod, KubeletEvents.Killing, KubeletEvents.StoppingContainer(container.Name));
                 }
 
-                Signal(runtime, container, grace > TimeSpan.Zero ? SIGTERM : SIGKILL);
+                Signal(runtime, container, grace > TimeSpan.Zero ? container.Checkpoint.StopSignal : SIGKILL);
                 container.KillDeadline = now + grace;
             }
             else if (now >= container.KillDeadline)
@@ -614,6 +661,7 @@ public sealed class PodSyncLoop : Controller
         StartedAt = record.StartedAt,
         FinishedAt = PodStatusBuilder.Truncate(record.FinishedAt),
         ContainerID = record.ContainerId,
+        Message = record.Message,
     };
 
     private static TimeSpan Grace(V1Pod pod) => TimeSpan.FromSeconds(pod.Spec.TerminationGracePeriodSeconds ?? 30);

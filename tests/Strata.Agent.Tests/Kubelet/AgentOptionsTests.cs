@@ -1,0 +1,41 @@
+namespace Strata.Agent.Tests.Kubelet;
+
+public sealed class AgentOptionsTests
+{
+    [Theory]
+    [InlineData("flannel", "--roles: the flannel role is not implemented yet (it comes with issue #8)")]
+    [InlineData("proxy", "--roles: the proxy role is not implemented yet (it comes with issue #9)")]
+    [InlineData("dns", "--roles: unknown role \"dns\" (known: kubelet, flannel, proxy)")]
+    public void RolesNotHereNameTheirIssue(string role, string expected)
+    {
+        var options = Valid();
+        options.Roles = ["kubelet", role];
+        Assert.Equal([expected], options.Validate(requireKubeconfig: false));
+    }
+
+    [Fact]
+    public void EveryBadFlagIsNamed()
+    {
+        var options = new AgentOptions { NodeName = "Node_1", NodeIp = "fe80::1", Port = 70000, ClusterDns = "dns", RootDir = "relative" };
+        Assert.Equal(
+        [
+            "--node-name: \"Node_1\" is not a valid node name (a lowercase RFC 1123 subdomain)",
+            "--node-ip: \"fe80::1\" is not an IPv4 address",
+            "--kubeconfig is required",
+            "--port: 70000 is not a port (1-65535)",
+            "--cluster-dns: \"dns\" is not an IP address",
+            "--root-dir: \"relative\" is not an absolute path",
+        ], options.Validate());
+    }
+
+    [Fact]
+    public void DefaultsAreTheKubeletsAndTheLabs()
+    {
+        Assert.Empty(Valid().Validate(requireKubeconfig: false));
+        var config = Strata.Agent.Kubelet.KubeletConfig.From(Valid());
+        Assert.Equal(("/var/lib/kubelet", "/var/log/pods", "/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni", 10250, "10.233.0.3", "cluster.local"),
+            (config.RootDir, config.PodLogsDir, config.CniConfDir, config.CniBinDir, config.CniCacheDir, config.Port, config.ClusterDns, config.ClusterDomain));
+    }
+
+    private static AgentOptions Valid() => new() { NodeName = "node1", NodeIp = "172.19.0.8" };
+}
