@@ -38,7 +38,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     {
         string nsDir = paths.NamespaceDirectory(checkpoint.PodUid);
         return new NamespacePaths(
-            Net: checkpoint.Netns is { } netns ? NetnsPath(netns) : nodeNetns,
+            Net: checkpoint.Netns is { } netns ? NetnsPath(netns) : nodeNetns is null ? null : nodeNetns.Contains('/') ? nodeNetns : NetnsPath(nodeNetns),
             Mount: Path.Combine(nsDir, PodNamespaces.MountFile),
             Uts: checkpoint.HostNetwork ? null : Path.Combine(nsDir, PodNamespaces.UtsFile));
     }

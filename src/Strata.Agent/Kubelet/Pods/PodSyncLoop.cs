@@ -391,7 +391,7 @@ public sealed class PodSyncLoop : Controller
                     StandardError = log,
                 });
             }
-            catch (SpawnException e)
+            catch (Exception e) when (e is SpawnException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
             {
                 startError = $"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {e.Message}: unknown";
             }
@@ -531,18 +531,33 @@ public sealed class PodSyncLoop : Controller
         return stopped;
     }
 
+    /// <summary>
+    /// Signals the container's process and, while it lives, its process group: the spawner starts each container in
+    /// a session of its own, so what it forked (a shell's children) goes with it, as a cgroup kill would take them.
+    /// The group is only signalled while its leader, which the pidfd holds, is alive: its id cannot be anyone else's.
+    /// </summary>
     private void Signal(RuntimePod runtime, RuntimeContainer container, int signal)
     {
         KubeletLog.ContainerStopping(Logger, runtime.Key, container.Name, signal);
-        container.Process?.Signal(signal);
+        if (container.Process is not { } process)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            Interop.Libc.kill(-process.Pid, signal);
+        }
+
+        process.Signal(signal);
     }
 
     private void KillNow(RuntimePod runtime)
     {
         foreach (var container in runtime.Containers.Values.Where(c => c.Running))
         {
-            container.Process!.Signal(SIGKILL);
-            container.Process.WaitForExitAsync().Wait(TimeSpan.FromSeconds(5));
+            Signal(runtime, container, SIGKILL);
+            container.Process!.WaitForExitAsync().Wait(TimeSpan.FromSeconds(5));
         }
     }
 

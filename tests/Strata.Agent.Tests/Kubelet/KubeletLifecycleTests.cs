@@ -1,0 +1,96 @@
+using System.Globalization;
+using k8s.Models;
+using Strata.Controllers.Tests.Support;
+
+namespace Strata.Agent.Tests.Kubelet;
+
+/// <summary>Probes over HTTP, host-network pods and graceful termination, for real.</summary>
+public sealed class KubeletLifecycleTests
+{
+    [KubeletFact]
+    public async Task HttpStartupProbeGatesReadiness()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.WriteConflist();
+        h.StartKubelet();
+        // The server comes up after 2 s; the startup probe lets readiness run only once it answers.
+        var container = KubeletHarness.Container("web", "sh", "-c", "sleep 2; exec python3 -m http.server 8080 --bind 0.0.0.0");
+        container.Ports = [new V1ContainerPort { Name = "http", ContainerPort = 8080 }];
+        container.StartupProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Port = "http", Path = "/" }, PeriodSeconds = 1, FailureThreshold = 30 };
+        container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Port = 8080, Path = "/" }, PeriodSeconds = 1 };
+        await h.CreatePodAsync(KubeletHarness.Pod("http", container));
+
+        var pod = await h.WaitForPodAsync("http", p => p.Status?.Phase == "Running", "running");
+        var status = pod.Status.ContainerStatuses.Single();
+        Assert.False(status.Ready);
+        pod = await h.WaitForPodAsync("http", p => p.Status.ContainerStatuses.Single().Ready, "ready once the server answers");
+        Assert.True(pod.Status.ContainerStatuses.Single().Started);
+        Assert.Equal("True", pod.Status.Conditions.Single(c => c.Type == "ContainersReady").Status);
+    }
+
+    [KubeletFact]
+    public async Task HostNetworkPodRunsInTheNodesNetns()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.StartKubelet(); // no conflist: host-network pods need no CNI
+        var pod = KubeletHarness.Pod("hostnet", KubeletHarness.Container("main", "sleep", "3600"));
+        pod.Spec.HostNetwork = true;
+        pod.Spec.Tolerations = [new V1Toleration { OperatorProperty = "Exists" }];
+        await h.CreatePodAsync(pod);
+        // The scheduler waits for a Ready node; bind directly, as a DaemonSet's pod is pinned to its node.
+        await ControlPlane.EventuallyAsync(() => h.Plane.Client.GetAsync<V1Node>(null, h.NodeName), n => n is not null, "the node registered");
+        await h.Plane.Client.BindAsync("default", "hostnet", h.NodeName);
+
+        pod = await h.WaitForPodAsync("hostnet", p => p.Status?.Phase == "Running", "running");
+        Assert.Equal((KubeletHarness.NodeIp, KubeletHarness.NodeIp), (pod.Status.PodIP, pod.Status.HostIP));
+        var checkpoint = h.Checkpoint(pod);
+        Assert.Null(checkpoint.Netns);
+        int pid = checkpoint.Containers.Single().Pid;
+        Assert.Equal(Inode($"/run/netns/{h.Node.Name}"), Inode($"/proc/{pid}/ns/net"));
+        Assert.Equal(Inode("/proc/self/ns/uts"), Inode($"/proc/{pid}/ns/uts"));
+        Assert.NotEqual(Inode("/proc/self/ns/mnt"), Inode($"/proc/{pid}/ns/mnt"));
+    }
+
+    [KubeletFact]
+    public async Task DeleteStopsTheWholeContainerAndKillsAfterTheGracePeriod()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.WriteConflist();
+        h.StartKubelet();
+        // The shell ignores SIGTERM, its child does not: SIGKILL ends the shell after the 2 s grace period.
+        await h.CreatePodAsync(KubeletHarness.Pod("stubborn", KubeletHarness.Container("main", "sh", "-c", "trap '' TERM; sleep 3600 & wait; sleep 3600")));
+        var pod = await h.WaitForPodAsync("stubborn", p => p.Status?.Phase == "Running", "running");
+        int pid = h.Checkpoint(pod).Containers.Single().Pid;
+        var children = await ControlPlane.EventuallyAsync(() => Task.FromResult(Children(pid)), c => c.Count > 0, "the shell's child");
+
+        h.Plane.KubectlOk("delete", "pod", "stubborn", "--wait=false");
+        await ControlPlane.EventuallyAsync(async () => await h.GetPodAsync("stubborn") is null, $"the pod deleted\n{h.Log}");
+        // Killed processes are reaped by init, a moment later: a zombie counts as gone.
+        await ControlPlane.EventuallyAsync(() => Task.FromResult(!Alive(pid) && !children.Any(Alive)), "the shell and its child gone");
+        Assert.Contains("signal 9", h.Log);
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static IReadOnlyList<int> Children(int pid)
+    {
+        string path = $"/proc/{pid}/task/{pid}/children";
+        return File.Exists(path)
+            ? [.. File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))]
+            : [];
+    }
+
+    private static ulong Inode(string path) =>
+        ulong.Parse(Tool.Check("stat", "-L", "-c", "%i", path).Trim(), CultureInfo.InvariantCulture);
+}
