@@ -1,4 +1,5 @@
 using k8s.Models;
+using Strata.Agent.Runtime;
 
 namespace Strata.Agent.Images;
 
@@ -25,7 +26,7 @@ public static class ImageTable
         ["netexec", "serve-hostname", "pause", "dns-suffix", "dns-server-list", "etc-hosts"];
 
     /// <summary>The variables every mapped image sets (its ENV): the PATH images and containerd use.</summary>
-    public static IReadOnlyList<string> ImageEnvironment { get; } = ["PATH=" + HostExecutables.DefaultPath];
+    public static IReadOnlyList<string> ImageEnvironment { get; } = ["PATH=" + ProcessSpawner.DefaultPath];
 
     /// <summary>The rules, in the order they are tried; the first whose pattern matches decides.</summary>
     public static IReadOnlyList<ImageRule> Rules { get; } =
@@ -105,7 +106,7 @@ public static class ImageTable
         var argv = EffectiveArgv(["strata"], ["agent", "--roles", role], request.Container);
         if (Path.GetFileName(argv[0]) == "strata")
         {
-            return Program(request, request.Context.StrataPath, "strata", argv.Skip(1), "the strata executable");
+            return Program(request, request.Context.StrataPath, "strata", argv.Skip(1), "the strata executable", strata: true);
         }
 
         return AsGiven(request, argv, "the pod's command, as given");
@@ -126,7 +127,7 @@ public static class ImageTable
                 $"agnhost subcommand \"{subcommand}\" is not implemented by Strata (it implements {string.Join(", ", AgnhostSubcommands)})");
         }
 
-        return Program(request, request.Context.StrataPath, "agnhost", ["agnhost", .. argv.Skip(1)], "Strata's agnhost");
+        return Program(request, request.Context.StrataPath, "agnhost", ["agnhost", .. argv.Skip(1)], "Strata's agnhost", strata: true);
     }
 
     private static ImageResolution ResolvePause(ImageRequest request)
@@ -137,7 +138,7 @@ public static class ImageTable
             return AsGiven(request, argv, "the pod's command, as given");
         }
 
-        return Program(request, request.Context.StrataPath, "pause", ["agnhost", "pause-image", .. argv.Skip(1)], "Strata's pause");
+        return Program(request, request.Context.StrataPath, "pause", ["agnhost", "pause-image", .. argv.Skip(1)], "Strata's pause", strata: true);
     }
 
     private static ImageResolution ResolveNginx(ImageRequest request)
@@ -240,11 +241,12 @@ public static class ImageTable
 
     private static RunnableContainer Program(
         ImageRequest request, string executable, string argumentZero, IEnumerable<string> arguments, string note,
-        IReadOnlyList<ContainerFile>? files = null, int stopSignal = ContainerSignals.SIGTERM)
+        IReadOnlyList<ContainerFile>? files = null, int stopSignal = ContainerSignals.SIGTERM, bool strata = false)
     {
         var args = arguments.ToList();
         string description = $"{request.Container.Image} → {ShellWords.Join([executable, .. args])} ({note})";
-        return new RunnableContainer(executable, argumentZero, args, ImageEnvironment, files ?? [], description, null, stopSignal);
+        IReadOnlyList<string> environment = strata ? [.. ImageEnvironment, .. request.Context.StrataEnvironment] : ImageEnvironment;
+        return new RunnableContainer(executable, argumentZero, args, environment, files ?? [], description, null, stopSignal);
     }
 
     private static RunnableContainer NotFound(

@@ -39,7 +39,7 @@ internal static class ImagesCommand
             };
             var pod = new V1Pod { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "default" }, Spec = new V1PodSpec { Containers = [container] } };
             string strata = Environment.ProcessPath ?? "strata";
-            var context = ImageContext.ForHost(strata, "/var/lib/kubelet/pods/<uid>/strata");
+            var context = ImageContext.ForNode(strata, "/var/lib/kubelet/pods/<uid>/strata");
             switch (ImageTable.Resolve(pod, container, context))
             {
                 case RunnableContainer run:

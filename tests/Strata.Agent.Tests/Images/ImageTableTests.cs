@@ -1,5 +1,6 @@
 using k8s.Models;
 using Strata.Agent.Images;
+using Strata.Agent.Runtime;
 
 namespace Strata.Agent.Tests.Images;
 
@@ -61,7 +62,7 @@ public sealed class ImageTableTests
         Assert.Equal(test.Executable, run.Executable);
         Assert.Equal(test.Arguments, run.Arguments);
         Assert.Contains(test.Image + " → ", run.Description, StringComparison.Ordinal);
-        Assert.Contains("PATH=" + HostExecutables.DefaultPath, run.Environment);
+        Assert.Contains("PATH=" + ProcessSpawner.DefaultPath, run.Environment);
     }
 
     [Theory]

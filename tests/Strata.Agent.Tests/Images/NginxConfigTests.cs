@@ -57,7 +57,7 @@ public sealed class NginxConfigTests
         {
             var container = new k8s.Models.V1Container { Name = "web", Image = "nginx:1.25", Ports = [new() { ContainerPort = 8080 }] };
             var pod = new k8s.Models.V1Pod { Metadata = new() { Name = "web", NamespaceProperty = "default" }, Spec = new() { Containers = [container] } };
-            var run = Assert.IsType<RunnableContainer>(ImageTable.Resolve(pod, container, ImageContext.ForHost("/unused/strata", podDirectory)));
+            var run = Assert.IsType<RunnableContainer>(ImageTable.Resolve(pod, container, ImageContext.ForNode("/unused/strata", podDirectory)));
             foreach (var file in run.Files)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(file.Path)!);
