@@ -23,11 +23,20 @@ internal static class AgnhostCommand
         };
         command.TreatUnmatchedTokensAsErrors = false;
 
+        // agnhost answers --help itself (for each subcommand), so this command's own option shadows the root's help.
+        var help = new Option<bool>("--help", "-h") { Description = "Show agnhost's help (or a subcommand's)." };
+        command.Options.Add(help);
+
         // Synchronous on purpose: an async action would make System.CommandLine catch SIGTERM and SIGINT itself,
         // and agnhost's exit codes and delays on those signals are part of its behaviour.
         command.SetAction(result =>
         {
             var tokens = result.Tokens.SkipWhile(t => t.Value != "agnhost").Skip(1).Select(t => t.Value).ToList();
+            if (result.GetValue(help) && !tokens.Contains("--help") && !tokens.Contains("-h"))
+            {
+                tokens.Add("--help");
+            }
+
             return AgnhostProgram.RunAsync(tokens, Console.Out, Console.Error).GetAwaiter().GetResult();
         });
         return command;
