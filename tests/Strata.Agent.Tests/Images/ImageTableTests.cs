@@ -45,6 +45,7 @@ public sealed class ImageTableTests
         new("registry.k8s.io/e2e-test-images/agnhost:2.52", null, null, Strata, ["agnhost", "pause"], "agnhost's CMD is pause"),
         new("registry.k8s.io/e2e-test-images/agnhost:2.52", ["/bin/sh", "-c", "sleep 1"], null, "/bin/sh", ["-c", "sleep 1"], "a shell command in the agnhost image runs as given"),
         new("registry.k8s.io/pause:3.10", null, null, Strata, ["agnhost", "pause-image"], "the pause image"),
+        new("k8s.gcr.io/pause-amd64:3.1", null, null, Strata, ["agnhost", "pause-image"], "the pause image for one architecture"),
         new("strata/flannel", null, null, Strata, ["agent", "--roles", "flannel"], "strata/<role> defaults to that role"),
         new("strata/proxy:dev", ["strata", "agent", "--roles", "proxy", "--node-name", "n1"], null, Strata, ["agent", "--roles", "proxy", "--node-name", "n1"], "command strata is the strata executable"),
         new("strata/proxy:dev", null, ["agent", "--roles", "proxy"], Strata, ["agent", "--roles", "proxy"], "args after the strata ENTRYPOINT"),
