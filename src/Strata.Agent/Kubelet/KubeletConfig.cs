@@ -1,4 +1,3 @@
-using Strata.Agent.Kubelet.Images;
 using Strata.Agent.Kubelet.Pods;
 
 namespace Strata.Agent.Kubelet;
@@ -48,8 +47,6 @@ public sealed record KubeletConfig
 
     /// <summary>The longest wait between two attempts at a pod's sandbox.</summary>
     public TimeSpan SandboxMaxBackOff { get; init; } = TimeSpan.FromSeconds(30);
-
-    public IContainerImages Images { get; init; } = CommandOnlyImages.Instance;
 
     public static KubeletConfig From(AgentOptions options) => new()
     {

@@ -4,7 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
-using Strata.Agent.Kubelet.Images;
+using Strata.Agent.Images;
 using Strata.Agent.Kubelet.Probes;
 using Strata.Agent.Runtime;
 using Strata.Controllers.Client;
@@ -340,8 +340,15 @@ public sealed class PodSyncLoop : Controller
     {
         var saved = container.Checkpoint;
         string podDir = _sandboxes.Paths.VolumeDirectory(runtime.Uid);
-        var resolution = _config.Images.Resolve(pod, spec, new ImageContext(_config.StrataBinary, podDir));
-        if (resolution is UnavailableImage unavailable)
+        var facts = new PodRuntimeFacts(runtime.Checkpoint.PodIps.Count > 0 ? runtime.Checkpoint.PodIps[0] : null, runtime.Checkpoint.PodIps, _config.NodeIp, HostsFile.Hostname(pod));
+
+        // command and args are expanded with the container's own variables (not the image's), before the image decides.
+        var specEnvironment = ContainerEnvironment.Build(pod, spec, facts, []);
+        var expanded = KubernetesJson.Deserialize<V1Container>(KubernetesJson.Serialize(spec));
+        expanded.Command = spec.Command is null ? null : [.. ContainerEnvironment.Expand(spec.Command, specEnvironment)];
+        expanded.Args = spec.Args is null ? null : [.. ContainerEnvironment.Expand(spec.Args, specEnvironment)];
+        var resolution = ImageTable.Resolve(pod, expanded, ImageContext.ForNode(_config.StrataBinary, podDir, specEnvironment));
+        if (resolution is NotRunnable unavailable)
         {
             if (container.Waiting?.Reason != unavailable.Reason)
             {
@@ -353,14 +360,12 @@ public sealed class PodSyncLoop : Controller
             return;
         }
 
-        var image = (RunnableImage)resolution;
-        var facts = new PodRuntimeFacts((runtime.Checkpoint.PodIps.Count > 0 ? runtime.Checkpoint.PodIps[0] : null), runtime.Checkpoint.PodIps, _config.NodeIp, HostsFile.Hostname(pod));
+        var image = (RunnableContainer)resolution;
         var environment = ContainerEnvironment.Build(pod, spec, facts, image.Environment);
-        var argv = ContainerEnvironment.Expand([image.Program, .. image.Arguments], environment);
-        foreach (var (path, contents) in image.Files)
+        foreach (var file in image.Files)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, contents);
+            Directory.CreateDirectory(Path.GetDirectoryName(file.Path)!);
+            File.WriteAllText(file.Path, file.Contents);
         }
 
         int restartCount = saved.Id is null ? 0 : saved.RestartCount + 1;
@@ -374,16 +379,12 @@ public sealed class PodSyncLoop : Controller
         {
             try
             {
-                string program = ProcessSpawner.FindExecutable(argv[0], environment)
-                    ?? throw new SpawnException(2, argv[0].Contains('/')
-                        ? $"exec: \"{argv[0]}\": stat {argv[0]}: no such file or directory"
-                        : $"exec: \"{argv[0]}\": executable file not found in $PATH");
                 using SafeFileHandle log = File.OpenHandle(logPath, FileMode.Append, FileAccess.Write);
                 process = ProcessSpawner.Spawn(new SpawnRequest
                 {
-                    Path = program,
-                    ArgumentZero = image.ArgumentZero ?? argv[0],
-                    Arguments = [.. argv.Skip(1)],
+                    Path = image.Executable,
+                    ArgumentZero = image.ArgumentZero,
+                    Arguments = image.Arguments,
                     Environment = environment,
                     WorkingDirectory = string.IsNullOrEmpty(spec.WorkingDir) ? null : spec.WorkingDir,
                     Namespaces = namespaces,
@@ -393,7 +394,7 @@ public sealed class PodSyncLoop : Controller
             }
             catch (Exception e) when (e is SpawnException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
             {
-                startError = $"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {e.Message}: unknown";
+                startError = ContainerStartErrors.Wrap(e.Message);
             }
         }
 
@@ -402,7 +403,7 @@ public sealed class PodSyncLoop : Controller
         saved.Id = id;
         saved.RestartCount = restartCount;
         saved.StartedAt = PodStatusBuilder.Truncate(now);
-        saved.ImageId = image.ImageId;
+        saved.ImageId = $"strata://image/{spec.Image}";
         saved.Environment = environment;
         saved.WorkingDirectory = string.IsNullOrEmpty(spec.WorkingDir) ? null : spec.WorkingDir;
         saved.StopSignal = image.StopSignal;
@@ -415,7 +416,8 @@ public sealed class PodSyncLoop : Controller
             File.AppendAllText(logPath, string.Empty);
             await _events.WarningAsync(pod, KubeletEvents.Failed, $"Error: {startError}", cancellationToken);
             saved.Pid = 0;
-            await RecordTerminationAsync(pod, runtime, container, new TerminationRecord($"strata://{id}", 128, "StartError", saved.StartedAt.Value, now, startError), now, cancellationToken);
+            var failure = new TerminationRecord($"strata://{id}", ContainerStartErrors.ExitCode, ContainerStartErrors.Reason, saved.StartedAt.Value, now, startError);
+            await RecordTerminationAsync(pod, runtime, container, failure, now, cancellationToken);
             if (container.NextStartAt is { } next)
             {
                 wakeAt.Add(next);
