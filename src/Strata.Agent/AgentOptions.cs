@@ -102,9 +102,19 @@ public sealed partial class AgentOptions
             {
                 errors.Add($"{flag}: \"{path}\" is not an absolute path");
             }
+            else if (flag == "--root-dir" && (IsUnder(path, "/tmp") || IsUnder(path, "/run")))
+            {
+                errors.Add($"{flag}: \"{path}\" is under /tmp or /run, which every pod gets a tmpfs of its own over: its files there would be hidden from it");
+            }
         }
 
         return errors;
+    }
+
+    private static bool IsUnder(string path, string dir)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        return full == dir || full.StartsWith(dir + "/", StringComparison.Ordinal);
     }
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]

@@ -26,7 +26,7 @@ public sealed class AgentCommandTests
     public async Task RegistersTheNodeAndStopsOnSigterm()
     {
         await using var plane = await ControlPlane.StartAsync();
-        string dir = Path.Combine(Path.GetTempPath(), $"strata-t-agent-{Guid.NewGuid().ToString("N")[..8]}");
+        string dir = Path.Combine("/var/tmp", $"strata-t-agent-{Guid.NewGuid().ToString("N")[..8]}");
         string node = $"strata-t-{Guid.NewGuid().ToString("N")[..6]}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]

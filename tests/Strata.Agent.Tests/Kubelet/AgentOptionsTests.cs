@@ -28,6 +28,16 @@ public sealed class AgentOptionsTests
         ], options.Validate());
     }
 
+    [Theory]
+    [InlineData("/tmp/kubelet")]
+    [InlineData("/run")]
+    public void RootDirMayNotBeHiddenFromPods(string rootDir)
+    {
+        var options = Valid();
+        options.RootDir = rootDir;
+        Assert.Equal([$"--root-dir: \"{rootDir}\" is under /tmp or /run, which every pod gets a tmpfs of its own over: its files there would be hidden from it"], options.Validate(requireKubeconfig: false));
+    }
+
     [Fact]
     public void DefaultsAreTheKubeletsAndTheLabs()
     {

@@ -73,7 +73,8 @@ public sealed class KubeletHarness : IAsyncDisposable
         var plane = await ControlPlane.StartAsync(["scheduler", .. controllers]);
         var node = ScratchNamespace.Create();
         Tool.Ip(node.Name, "link", "set", "lo", "up");
-        string dir = Path.Combine(Path.GetTempPath(), $"strata-t-kubelet-{Guid.NewGuid().ToString("N")[..8]}");
+        // Not under /tmp: a pod's /tmp is a tmpfs of its own, which would hide the files the kubelet writes for it.
+        string dir = Path.Combine("/var/tmp", $"strata-t-kubelet-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(dir);
         return new KubeletHarness(plane, node, dir);
     }
@@ -141,7 +142,10 @@ public sealed class KubeletHarness : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- kubelet log ---\n{Log}");
+            var logs = Directory.Exists(Config.PodLogsDir)
+                ? string.Join("\n", Directory.EnumerateFiles(Config.PodLogsDir, "*.log", SearchOption.AllDirectories).Order().Take(5).Select(f => $"--- {f} ---\n{File.ReadAllText(f)}"))
+                : string.Empty;
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- kubelet log ---\n{Log}\n{logs}");
         }
     }
 

@@ -29,6 +29,24 @@ public sealed class KubeletLifecycleTests
     }
 
     [KubeletFact]
+    public async Task NginxImageServesOnItsPortAndLogsToTheContainerLog()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.WriteConflist();
+        h.StartKubelet();
+        var container = new V1Container { Name = "nginx", Image = "nginx:1.27", Ports = [new V1ContainerPort { ContainerPort = 80 }] };
+        container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Port = 80, Path = "/" }, PeriodSeconds = 1 };
+        await h.CreatePodAsync(KubeletHarness.Pod("nginx", container));
+        var pod = await h.WaitForPodAsync("nginx", p => p.Status?.ContainerStatuses?.Single().Ready == true, "nginx ready");
+
+        var (code, body, stderr) = Tool.Run("ip", "netns", "exec", h.Node.Name, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", $"http://{pod.Status.PodIP}/");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("200", body);
+        var log = Path.Combine(h.Config.PodLogsDir, $"default_nginx_{pod.Metadata.Uid}", "nginx", "0.log");
+        await ControlPlane.EventuallyAsync(() => Task.FromResult(File.ReadAllText(log).Contains("kube-probe/", StringComparison.Ordinal)), "the probe's request in nginx's access log");
+    }
+
+    [KubeletFact]
     public async Task HostNetworkPodRunsInTheNodesNetns()
     {
         await using var h = await KubeletHarness.StartAsync();
