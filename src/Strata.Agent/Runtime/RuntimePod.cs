@@ -64,6 +64,9 @@ public sealed class RuntimePod(SandboxCheckpoint checkpoint)
 
     public TimeSpan SandboxBackOff { get; set; }
 
+    /// <summary>The NetworkNotReady event was recorded for this pod (once, as the kubelet does while it waits).</summary>
+    public bool NetworkNotReadyReported { get; set; }
+
     public Dictionary<string, RuntimeContainer> Containers { get; } = [];
 
     public RuntimeContainer Container(string name)

@@ -153,6 +153,21 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
         }
     }
 
+    /// <summary>
+    /// Whether what the checkpoint names still exists: its netns (unless released) and its mount namespace file. Not
+    /// after a reboot (the bind mounts are gone) or a crash in the middle of <see cref="Create"/>.
+    /// </summary>
+    public bool IsIntact(SandboxCheckpoint checkpoint)
+    {
+        if (checkpoint.Netns is { } netns && !checkpoint.NetworkReleased && !NetworkNamespace.Exists(netns))
+        {
+            return false;
+        }
+
+        string mnt = Path.Combine(paths.NamespaceDirectory(checkpoint.PodUid), PodNamespaces.MountFile);
+        return File.ReadLines("/proc/self/mountinfo").Any(line => line.Split(' ')[4] == mnt);
+    }
+
     /// <summary>Every checkpoint under the root dir (for adoption after a restart).</summary>
     public IReadOnlyList<SandboxCheckpoint> Checkpoints()
     {

@@ -225,6 +225,32 @@ public sealed class KubeletEndToEndTests
         Assert.False(Directory.Exists($"/proc/{adopted.Pid}"));
     }
 
+    [KubeletFact]
+    public async Task SandboxLeftHalfMadeByACrashIsRemovedAtStart()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.WriteConflist();
+        // As if the agent died between creating the netns and the pod's namespaces: a checkpoint, a netns, no mounts.
+        string uid = Guid.NewGuid().ToString();
+        string netns = $"cni-{Guid.NewGuid()}";
+        new SandboxCheckpoint { PodUid = uid, PodNamespace = "default", PodName = "crashed", SandboxId = new string('a', 64), Netns = netns }
+            .Write(Path.Combine(h.Config.RootDir, "pods", uid));
+        Tool.Check("ip", "netns", "add", netns);
+        try
+        {
+            h.StartKubelet();
+            await ControlPlane.EventuallyAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(h.Config.RootDir, "pods", uid))), $"the half-made sandbox removed\n{h.Log}");
+            Assert.False(File.Exists(Path.Combine("/run/netns", netns)), "its netns removed");
+        }
+        finally
+        {
+            if (File.Exists(Path.Combine("/run/netns", netns)))
+            {
+                Tool.Run("ip", "netns", "del", netns);
+            }
+        }
+    }
+
     private static IReadOnlyList<string> SandboxNetns() =>
         [.. Strata.Netlink.NetworkNamespace.List().Where(n => n.StartsWith("cni-", StringComparison.Ordinal))];
 

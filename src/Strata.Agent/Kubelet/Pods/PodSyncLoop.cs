@@ -109,6 +109,14 @@ public sealed class PodSyncLoop : Controller
                 }
             }
 
+            if (!_sandboxes.IsIntact(checkpoint))
+            {
+                // A reboot or a crash while it was being made: remove what is left; the pod, if still ours, starts afresh.
+                KillNow(pod);
+                TryTeardown(pod);
+                continue;
+            }
+
             if (_running.TryGetValue(pod.Key, out var other))
             {
                 // Two sandboxes for one name: keep the newer, the older is an orphan to remove at once.
@@ -205,8 +213,13 @@ public sealed class PodSyncLoop : Controller
         string key = runtime.Key;
         if (pod.Spec.HostNetwork != true && _sandboxes.Network.Current(out var problem) is null)
         {
-            await _events.WarningAsync(pod, KubeletEvents.NetworkNotReady, KubeletEvents.NetworkNotReadyMessage(Node.NodeStatusBuilder.NetworkNotReadyMessage), cancellationToken);
-            KubeletLog.SandboxFailed(Logger, key, problem ?? "no network");
+            if (!runtime.NetworkNotReadyReported)
+            {
+                runtime.NetworkNotReadyReported = true;
+                await _events.WarningAsync(pod, KubeletEvents.NetworkNotReady, KubeletEvents.NetworkNotReadyMessage(Node.NodeStatusBuilder.NetworkNotReadyMessage), cancellationToken);
+                KubeletLog.SandboxFailed(Logger, key, problem ?? "no network");
+            }
+
             wakeAt.Add(now + _config.NetworkPollInterval);
             return false;
         }
