@@ -334,11 +334,13 @@ public static partial class LabSpecBuilder
         return nodes;
     }
 
-    /// <summary>The seed's offsets (8, 13, 15), then 16 upward; never the network, broadcast or a taken offset.</summary>
+    /// <summary>The seed's offsets (8, 13, 15), then 16 upward, then what is left below 16 (small underlays); never the network, broadcast or a taken offset.</summary>
     private static IEnumerable<uint> FreeOffsets(IpPrefix underlay, HashSet<uint> taken)
     {
         uint size = AddressMath.Size(underlay);
-        foreach (uint offset in SeedOffsets.Concat(Enumerable.Range(16, (int)Math.Max(0, (long)size - 17)).Select(i => (uint)i)))
+        var above = Enumerable.Range(16, (int)Math.Max(0, (long)size - 17)).Select(i => (uint)i);
+        var below = Enumerable.Range(3, 13).Select(i => (uint)i);
+        foreach (uint offset in SeedOffsets.Concat(above).Concat(below))
         {
             if (offset >= 1 && offset < size - 1 && taken.Add(offset))
             {
