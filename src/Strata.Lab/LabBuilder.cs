@@ -332,6 +332,7 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
                 "--listen", $"127.0.0.1:{spec.ApiPort}",
                 "--listen-fd", LabSpawner.PassedDescriptorNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--advertise-address", spec.ApiAddress.ToString(),
+                "--kubelet-netns", spec.Names.UnderlayNamespace,
                 "--controllers", "*",
                 "--cluster-cidr", spec.ClusterCidr.ToString(),
                 "--service-cluster-ip-range", spec.ServiceCidr.ToString(),

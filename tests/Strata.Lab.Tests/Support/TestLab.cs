@@ -49,12 +49,23 @@ internal sealed partial class TestLab : IDisposable
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(150));
         var exited = process.WaitForExitAsync(cancel.Token);
-        if (!HasAgent)
+        try
         {
-            await RegisterNodesAsync(nodes, exited, cancel.Token);
+            if (!HasAgent)
+            {
+                await RegisterNodesAsync(nodes, exited, cancel.Token);
+            }
+
+            await exited;
+        }
+        catch
+        {
+            // Never leave an up running behind the test's down.
+            process.Kill();
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw;
         }
 
-        await exited;
         return (process.ExitCode, await stdout, await stderr);
     }
 
