@@ -226,20 +226,11 @@ public sealed class LabTeardown(ILogger? logger = null)
         return ids;
     }
 
-    /// <summary>The namespace a file refers to, as /proc/PID/ns/net links read ("net:[4026532…]"); null if it is not a namespace.</summary>
-    internal static string? NamespaceId(string path)
-    {
-        try
-        {
-            using var handle = SafeNamespaceHandle.Open(path);
-            string? target = new FileInfo($"/proc/self/fd/{handle.Fd}").LinkTarget;
-            return target is not null && target.StartsWith("net:[", StringComparison.Ordinal) ? target : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// The namespace a file refers to, in the form /proc/PID/ns/net links read ("net:[4026532…]"):
+    /// a bind-mounted namespace file resolves to the namespace's inode; null if it cannot be read.
+    /// </summary>
+    internal static string? NamespaceId(string path) => Interop.Libc.Inode(path) is { } inode ? $"net:[{inode}]" : null;
 
     internal static IEnumerable<(int Pid, ulong StartTime)> ProcessesInNamespaces(IReadOnlySet<string> ids)
     {
@@ -256,15 +247,7 @@ public sealed class LabTeardown(ILogger? logger = null)
                 continue;
             }
 
-            string? link;
-            try
-            {
-                link = new FileInfo($"{dir}/ns/net").LinkTarget;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
+            string? link = NamespaceId($"{dir}/ns/net");
 
             if (link is not null && ids.Contains(link) && ProcessIdentity.Read(pid) is { IsZombie: false } identity)
             {

@@ -70,8 +70,13 @@ public sealed class LabTests
 
             Assert.Equal(before, TestLab.RootSnapshot());
 
+            // A process left inside a node (as a pod's would be) is stopped by down, found by its namespace.
+            using var straggler = Process.Start("ip", ["netns", "exec", node2, "sleep", "300"]);
+            await EventuallyAsync(() => Tool.Run("ip", "netns", "pids", node2).Stdout.Contains(straggler.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), "sleep did not start in node2");
+
             var down = lab.Strata("down");
             Assert.True(down.ExitCode == 0, down.Stderr);
+            Assert.True(straggler.WaitForExit(10_000), "down left a process running inside node2");
             Assert.Equal($"lab {lab.Name} is down\n", down.Stdout);
             var again = lab.Strata("down");
             Assert.Equal(0, again.ExitCode);
