@@ -71,7 +71,7 @@ internal static class LabCommands
             nodes, backend, proxyMode, config, apiPort, strata, cniBin, timeout, noAgents, verbose,
         };
         location.AddTo(command);
-        command.SetAction(result => Run(() =>
+        command.SetAction((result, cancellationToken) => Task.FromResult(Run(() =>
         {
             var spec = LabSpecBuilder.Build(new LabFlags
             {
@@ -95,12 +95,22 @@ internal static class LabCommands
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             var logger = loggerFactory.CreateLogger("Strata.Lab");
-            var state = Progress.Run($"strata up {spec.Name}", progress =>
-                new LabBuilder(spec, options, logger, progress ?? new PlainProgress()).UpAsync().GetAwaiter().GetResult());
+            LabState state;
+            try
+            {
+                state = Progress.Run($"strata up {spec.Name}", progress =>
+                    new LabBuilder(spec, options, logger, progress ?? new PlainProgress()).UpAsync(cancellationToken).GetAwaiter().GetResult());
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"strata: interrupted; lab {spec.Name} is left as it is (`strata down{(spec.Name == LabSpec.DefaultName ? "" : " --name " + spec.Name)}` removes it)");
+                return 130;
+            }
+
             Console.Error.WriteLine($"lab {state.Name} is up: {string.Join(", ", state.Nodes.Select(n => $"{n.Name} {n.Address}"))} Ready; API at https://127.0.0.1:{state.ApiPort} (https://{state.ApiAddress}:{LabSpec.LabApiPort} inside the lab)");
             Console.WriteLine($"export KUBECONFIG={LabPaths.Kubeconfig(state.StateDirectory)}");
             return 0;
-        }));
+        })));
         return command;
     }
 
