@@ -19,6 +19,8 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         LabCommands.AddTo(root);
+        root.Subcommands.Add(AgnhostCommand.Build());
+        root.Subcommands.Add(ImagesCommand.Build());
         return root;
     }
 }
