@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(ControllerManagerCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        LabCommands.AddTo(root);
         root.Subcommands.Add(AgnhostCommand.Build());
         root.Subcommands.Add(ImagesCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());

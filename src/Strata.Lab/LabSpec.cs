@@ -1,0 +1,53 @@
+using System.Net;
+using Strata.Netlink;
+
+namespace Strata.Lab;
+
+/// <summary>One node of the lab: its name (also its hostname and Kubernetes Node name) and its underlay address.</summary>
+public sealed record LabNode(string Name, IPAddress Address);
+
+/// <summary>
+/// What a lab looks like: pure data, validated by <see cref="LabSpecBuilder"/>. The defaults are
+/// the seed's addresses (ARCHITECTURE.md, "The lab topology").
+/// </summary>
+public sealed record LabSpec
+{
+    public const string DefaultName = "strata";
+    public const string DefaultStateRoot = "/var/lib/strata/lab";
+    public const int DefaultApiPort = 6443;
+
+    /// <summary>The port the API server listens on inside the lab, at <see cref="ApiAddress"/>.</summary>
+    public const int LabApiPort = 6443;
+
+    public static readonly IReadOnlyList<string> Backends = ["vxlan", "host-gw", "udp"];
+    public static readonly IReadOnlyList<string> ProxyModes = ["iptables"];
+
+    public string Name { get; init; } = DefaultName;
+
+    public required IReadOnlyList<LabNode> Nodes { get; init; }
+
+    public IpPrefix Underlay { get; init; } = IpPrefix.Parse("172.19.0.0/20");
+
+    /// <summary>The API server's address on the underlay bridge br0.</summary>
+    public IPAddress ApiAddress { get; init; } = IPAddress.Parse("172.19.0.2");
+
+    /// <summary>The port on the host's 127.0.0.1 for kubectl.</summary>
+    public int ApiPort { get; init; } = DefaultApiPort;
+
+    public string Backend { get; init; } = "vxlan";
+
+    public string ProxyMode { get; init; } = "iptables";
+
+    public IpPrefix ClusterCidr { get; init; } = IpPrefix.Parse("10.233.64.0/18");
+
+    public IpPrefix ServiceCidr { get; init; } = IpPrefix.Parse("10.233.0.0/18");
+
+    public required string StateDirectory { get; init; }
+
+    public LabNames Names => new(Name);
+
+    /// <summary>The cluster DNS address: the third address of the service range (10.233.0.3).</summary>
+    public IPAddress ClusterDns => AddressMath.Offset(ServiceCidr.Network.Address, 3);
+
+    public static string DefaultStateDirectory(string name) => Path.Combine(DefaultStateRoot, name);
+}
