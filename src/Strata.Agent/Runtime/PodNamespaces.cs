@@ -22,8 +22,36 @@ public static class PodNamespaces
     public const string MountFile = "mnt";
     public const string UtsFile = "uts";
 
+    // One pod's namespaces at a time: a mount namespace copied while another pod's is being bound (its mounts are
+    // still peers of the node's until it makes them private) made the nsfs bind fail with EINVAL in a lab node,
+    // whose mounts are shared with the host's.
+    private static readonly Lock CreateLock = new();
+
     /// <summary>Creates the namespaces; returns the paths of their files (Uts null when the pod keeps the node's).</summary>
     public static (string Mount, string? Uts) Create(string nsDirectory, PodFilesystem files)
+    {
+        lock (CreateLock)
+        {
+            // In a lab node the nsfs bind is sometimes refused (EINVAL) for a moment after the agent starts, while the
+            // lab is still changing the node's mounts; a new attempt a moment later succeeds.
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return CreateLocked(nsDirectory, files);
+                }
+                catch (SandboxException e) when (e.Errno == EINVAL && attempt < BindAttempts)
+                {
+                    Thread.Sleep(100 * attempt);
+                }
+            }
+        }
+    }
+
+    private const int EINVAL = 22;
+    private const int BindAttempts = 8;
+
+    private static (string Mount, string? Uts) CreateLocked(string nsDirectory, PodFilesystem files)
     {
         Directory.CreateDirectory(nsDirectory);
         MakePrivateMountPoint(nsDirectory);
