@@ -9,6 +9,9 @@ public sealed class RuntimeContainer(ContainerCheckpoint checkpoint)
 
     public string Name => Checkpoint.Name;
 
+    /// <summary>An init container: done once it succeeds.</summary>
+    public bool IsInit { get; set; }
+
     public SpawnedProcess? Process { get; set; }
 
     /// <summary>The process's exit, observed from the watcher.</summary>

@@ -47,6 +47,26 @@ public sealed class KubeletLifecycleTests
     }
 
     [KubeletFact]
+    public async Task InitContainersRunFirstInThePodsNamespaces()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.WriteConflist();
+        h.StartKubelet();
+        var pod = KubeletHarness.Pod("init", KubeletHarness.Container("main", "sh", "-c", "cat /tmp/setup; exec sleep 3600"));
+        pod.Spec.InitContainers =
+        [
+            KubeletHarness.Container("first", "sh", "-c", "echo one > /tmp/setup"),
+            KubeletHarness.Container("second", "sh", "-c", "echo two >> /tmp/setup"),
+        ];
+        await h.CreatePodAsync(pod);
+        pod = await h.WaitForPodAsync("init", p => p.Status?.Phase == "Running", "running after its init containers");
+        Assert.Equal("True", pod.Status.Conditions.Single(c => c.Type == "Initialized").Status);
+        Assert.All(pod.Status.InitContainerStatuses, s => Assert.Equal((0, "Completed"), (s.State.Terminated.ExitCode, s.State.Terminated.Reason)));
+        var log = Path.Combine(h.Config.PodLogsDir, $"default_init_{pod.Metadata.Uid}", "main", "0.log");
+        await ControlPlane.EventuallyAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllText(log) == "one\ntwo\n"), "main read what the init containers wrote in the pod's /tmp");
+    }
+
+    [KubeletFact]
     public async Task HostNetworkPodRunsInTheNodesNetns()
     {
         await using var h = await KubeletHarness.StartAsync();

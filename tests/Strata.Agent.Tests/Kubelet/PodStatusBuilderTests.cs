@@ -71,6 +71,30 @@ public sealed class PodStatusBuilderTests
         Assert.Equal("10.233.64.9", status.PodIP);
     }
 
+    [Theory]
+    [InlineData("Always", "running", "Pending", "False")]
+    [InlineData("Always", "exit0", "Running", "True")]
+    [InlineData("Never", "exit1", "Failed", "False")]
+    [InlineData("OnFailure", "crashloop", "Pending", "False")]
+    public void InitContainersGateThePod(string policy, string initState, string phase, string initialized)
+    {
+        var pod = Pod();
+        pod.Spec.RestartPolicy = policy;
+        var init = State(initState);
+        init.Name = "setup";
+        var app = initState == "exit0" ? State("running") : State("waiting");
+        var status = PodStatusBuilder.Build(pod, new PodRuntimeView(true, ["10.233.64.9"], "172.19.0.8", Now, [app]) { InitContainers = [init] }, Now);
+        Assert.Equal(phase, status.Phase);
+        var condition = status.Conditions.Single(c => c.Type == "Initialized");
+        Assert.Equal(initialized, condition.Status);
+        if (initialized == "False")
+        {
+            Assert.Equal(("ContainersNotInitialized", "containers with incomplete status: [setup]"), (condition.Reason, condition.Message));
+        }
+
+        Assert.Equal("setup", status.InitContainerStatuses.Single().Name);
+    }
+
     [Fact]
     public void DiffersOnlyWhenSomethingChanged()
     {

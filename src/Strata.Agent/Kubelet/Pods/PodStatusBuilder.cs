@@ -6,7 +6,11 @@ namespace Strata.Agent.Kubelet.Pods;
 /// <summary>What the runtime knows of a pod, for its status.</summary>
 /// <param name="SandboxReady">The sandbox and its network exist (PodReadyToStartContainers).</param>
 /// <param name="Containers">One status per spec container, in spec order.</param>
-public sealed record PodRuntimeView(bool SandboxReady, IReadOnlyList<string> PodIps, string HostIp, DateTime? StartTime, IReadOnlyList<V1ContainerStatus> Containers);
+public sealed record PodRuntimeView(bool SandboxReady, IReadOnlyList<string> PodIps, string HostIp, DateTime? StartTime, IReadOnlyList<V1ContainerStatus> Containers)
+{
+    /// <summary>One status per spec init container, in spec order.</summary>
+    public IReadOnlyList<V1ContainerStatus> InitContainers { get; init; } = [];
+}
 
 /// <summary>
 /// The pod status the kubelet writes (pkg/kubelet/kubelet_pods.go generateAPIPodStatus, getPhase, and
@@ -19,13 +23,16 @@ public static class PodStatusBuilder
     {
         now = Truncate(now);
         var previous = pod.Status;
-        string phase = Phase(pod.Spec, view.Containers);
+        var incomplete = view.InitContainers.Where(c => c.State?.Terminated is not { ExitCode: 0 }).Select(c => c.Name).ToList();
+        bool initFailed = (pod.Spec.RestartPolicy ?? "Always") == "Never" && view.InitContainers.Any(c => c.State?.Terminated is { ExitCode: not 0 });
+        string phase = initFailed ? "Failed" : incomplete.Count > 0 ? "Pending" : Phase(pod.Spec, view.Containers);
         var unready = view.Containers.Where(c => !c.Ready).Select(c => c.Name).ToList();
         bool terminal = phase is "Succeeded" or "Failed";
         var conditions = new List<V1PodCondition>
         {
             Condition(previous, "PodReadyToStartContainers", view.SandboxReady && !terminal, null, null, now),
-            Condition(previous, "Initialized", true, null, null, now),
+            Condition(previous, "Initialized", incomplete.Count == 0, incomplete.Count == 0 ? null : "ContainersNotInitialized",
+                incomplete.Count == 0 ? null : $"containers with incomplete status: [{string.Join(' ', incomplete)}]", now),
             terminal
                 ? Condition(previous, "Ready", false, "PodCompleted", null, now)
                 : Condition(previous, "Ready", unready.Count == 0, unready.Count == 0 ? null : "ContainersNotReady", Unready(unready), now),
@@ -46,6 +53,7 @@ public static class PodStatusBuilder
             HostIPs = [new V1HostIP { Ip = view.HostIp }],
             StartTime = view.StartTime is { } start ? Truncate(start) : previous?.StartTime,
             ContainerStatuses = [.. view.Containers],
+            InitContainerStatuses = view.InitContainers.Count > 0 ? [.. view.InitContainers] : null,
             QosClass = previous?.QosClass,
         };
         var podIps = view.PodIps.Count > 0 ? view.PodIps : terminal ? (previous?.PodIPs?.Select(p => p.Ip).ToList() ?? []) : [];

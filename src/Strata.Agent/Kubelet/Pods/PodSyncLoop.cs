@@ -185,9 +185,36 @@ public sealed class PodSyncLoop : Controller
             }
         }
 
-        foreach (var spec in pod.Spec.Containers)
+        // Init containers run one after another, each to success, before any app container starts.
+        bool initialized = true;
+        foreach (var spec in pod.Spec.InitContainers ?? [])
         {
-            await SyncContainerAsync(pod, runtime, spec, now, wakeAt, cancellationToken);
+            var init = runtime.Container(spec.Name);
+            if (init.Checkpoint.FinalTermination is { ExitCode: 0 })
+            {
+                continue;
+            }
+
+            initialized = false;
+            if (init.Checkpoint.FinalTermination is null)
+            {
+                await SyncContainerAsync(pod, runtime, spec, now, wakeAt, cancellationToken, isInit: true);
+            }
+
+            if (init.Checkpoint.FinalTermination is { ExitCode: 0 })
+            {
+                Poke(key); // the next one starts at once
+            }
+
+            break;
+        }
+
+        if (initialized)
+        {
+            foreach (var spec in pod.Spec.Containers)
+            {
+                await SyncContainerAsync(pod, runtime, spec, now, wakeAt, cancellationToken);
+            }
         }
 
         if (Finished(pod, runtime) && !runtime.Checkpoint.NetworkReleased)
@@ -258,8 +285,9 @@ public sealed class PodSyncLoop : Controller
 
     // ---- containers ----
 
-    private async Task SyncContainerAsync(V1Pod pod, RuntimePod runtime, V1Container spec, DateTime now, List<DateTime> wakeAt, CancellationToken cancellationToken)
+    private async Task SyncContainerAsync(V1Pod pod, RuntimePod runtime, V1Container spec, DateTime now, List<DateTime> wakeAt, CancellationToken cancellationToken, bool isInit = false)
     {
+        runtime.Container(spec.Name).IsInit = isInit;
         var container = runtime.Container(spec.Name);
         if (container.Exit is { IsCompleted: true } exit && container.Checkpoint.Id is not null && container.Checkpoint.FinalTermination is null
             && (container.Process is null || container.Process.HasExited))
@@ -329,7 +357,10 @@ public sealed class PodSyncLoop : Controller
         container.KillDeadline = null;
 
         string policy = pod.Spec.RestartPolicy ?? "Always";
-        bool restart = pod.Metadata.DeletionTimestamp is null && (policy == "Always" || (policy == "OnFailure" && termination.ExitCode != 0));
+        // An init container is done once it succeeds, and is retried after a failure unless the policy is Never.
+        bool restart = pod.Metadata.DeletionTimestamp is null && (container.IsInit
+            ? policy != "Never" && termination.ExitCode != 0
+            : policy == "Always" || (policy == "OnFailure" && termination.ExitCode != 0));
         if (restart)
         {
             saved.LastTermination = termination;
@@ -618,14 +649,17 @@ public sealed class PodSyncLoop : Controller
 
     // ---- status ----
 
-    private bool Finished(V1Pod pod, RuntimePod runtime) =>
-        pod.Spec.Containers.All(c => runtime.Containers.TryGetValue(c.Name, out var container) && container.Checkpoint.FinalTermination is not null);
+    private static bool Finished(V1Pod pod, RuntimePod runtime) =>
+        pod.Spec.Containers.All(c => runtime.Containers.TryGetValue(c.Name, out var container) && container.Checkpoint.FinalTermination is not null)
+        || (pod.Spec.InitContainers ?? []).Any(c => runtime.Containers.TryGetValue(c.Name, out var container) && container.Checkpoint.FinalTermination is { ExitCode: not 0 });
 
     private async Task WriteStatusAsync(V1Pod pod, RuntimePod runtime, DateTime now, CancellationToken cancellationToken)
     {
-        var statuses = pod.Spec.Containers.Select(spec => ContainerStatus(pod, runtime, spec, now)).ToList();
+        var initStatuses = (pod.Spec.InitContainers ?? []).Select(spec => ContainerStatus(pod, runtime, spec, now)).ToList();
+        bool initializing = initStatuses.Any(s => s.State.Terminated is not { ExitCode: 0 });
+        var statuses = pod.Spec.Containers.Select(spec => ContainerStatus(pod, runtime, spec, now, initializing)).ToList();
         var view = new PodRuntimeView(runtime.SandboxReady, runtime.SandboxReady && !runtime.Checkpoint.NetworkReleased ? runtime.Checkpoint.PodIps : [],
-            _config.NodeIp, runtime.StartTime, statuses);
+            _config.NodeIp, runtime.StartTime, statuses) { InitContainers = initStatuses };
         var status = PodStatusBuilder.Build(pod, view, now);
         if (!PodStatusBuilder.Differs(pod.Status, status))
         {
@@ -637,7 +671,7 @@ public sealed class PodSyncLoop : Controller
         await _client.UpdateStatusAsync(copy, cancellationToken);
     }
 
-    private V1ContainerStatus ContainerStatus(V1Pod pod, RuntimePod runtime, V1Container spec, DateTime now)
+    private V1ContainerStatus ContainerStatus(V1Pod pod, RuntimePod runtime, V1Container spec, DateTime now, bool initializing = false)
     {
         var container = runtime.Containers.GetValueOrDefault(spec.Name);
         var saved = container?.Checkpoint;
@@ -678,7 +712,7 @@ public sealed class PodSyncLoop : Controller
         }
         else
         {
-            status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } };
+            status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = initializing && runtime.SandboxReady ? "PodInitializing" : "ContainerCreating" } };
         }
 
         return status;
