@@ -141,11 +141,12 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
         }
 
         using (process)
+        using (var toTerminal = new FileStream(terminal.Master, FileAccess.Write, 0))
         {
             var input = new InputSink(
                 (data, ct) =>
                 {
-                    RandomAccess.Write(terminal.Master, data.Span, 0);
+                    toTerminal.Write(data.Span);
                     return ValueTask.CompletedTask;
                 },
                 null,
@@ -267,12 +268,13 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
     private async Task PumpTerminalAsync(SafeFileHandle master, SpawnedProcess process, CancellationToken ct)
     {
         var buffer = new byte[ChunkSize];
+        using var fromTerminal = new FileStream(master, FileAccess.Read, 0);
         while (true)
         {
             int read;
             try
             {
-                read = RandomAccess.Read(master, buffer, 0);
+                read = fromTerminal.Read(buffer);
             }
             catch (IOException e) when (e.HResult == EIO || (e.HResult & 0xFFFF) == EIO || e.Message.Contains("I/O error", StringComparison.OrdinalIgnoreCase))
             {

@@ -149,6 +149,9 @@ public sealed class TestLocator : IContainerLocator
     public void Set(string podNamespace, string podName, string containerName, ContainerLocation location) =>
         _containers[(podNamespace, podName, containerName)] = location;
 
+    public void Remove(string podNamespace, string podName, string containerName) =>
+        _containers.TryRemove((podNamespace, podName, containerName), out _);
+
     public ContainerLocation Get(string podNamespace, string podName, string containerName) => _containers[(podNamespace, podName, containerName)];
 
     public ContainerLocation? Find(string podNamespace, string podName, string containerName) =>
