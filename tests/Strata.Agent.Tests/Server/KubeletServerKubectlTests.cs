@@ -75,6 +75,36 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
     }
 
     [KubeletFact]
+    public async Task Logs_follow_ends_when_a_new_instance_replaces_the_log_and_at_the_byte_limit()
+    {
+        await fixture.AddPodAsync("replaced", Log);
+        using var kubectl = fixture.StartKubectl(["logs", "-f", "replaced"]);
+        try
+        {
+            var seen = new StringBuilder();
+            await ReadUntilAsync(kubectl, seen, "line 3\n");
+            var next = Path.Combine(fixture.Directory, "replaced-2.log");
+            File.WriteAllText(next, "second life\n");
+            fixture.Locator.Set("default", "replaced", "app", fixture.Locator.Get("default", "replaced", "app") with { CurrentLogPath = next });
+            await kubectl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, kubectl.ExitCode);
+            Assert.Equal(Log, seen + await kubectl.StandardOutput.ReadToEndAsync());
+        }
+        finally
+        {
+            if (!kubectl.HasExited)
+            {
+                kubectl.Kill();
+            }
+        }
+
+        // A followed log stops at --limit-bytes even though its container still runs.
+        var (code, stdout, stderr) = fixture.Kubectl("logs", "-f", "replaced", "--limit-bytes=8");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("second l", stdout);
+    }
+
+    [KubeletFact]
     public async Task Logs_previous_prints_the_previous_instance_or_kubelets_error()
     {
         await fixture.AddPodAsync("fresh", Log);
@@ -139,6 +169,52 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
         var (code, stdout, stderr) = fixture.KubectlWithInput("hi\n", "exec", "-i", "stdin", "--", "cat");
         Assert.True(code == 0, stderr);
         Assert.Equal("hi\n", stdout);
+    }
+
+    [KubeletFact]
+    public async Task A_command_whose_client_goes_away_is_killed()
+    {
+        await fixture.AddPodAsync("abandoned", Log);
+        var pidFile = Path.Combine(fixture.Directory, "abandoned.pid");
+        using var kubectl = fixture.StartKubectl(["exec", "abandoned", "--", "sh", "-c", $"echo $$ > {pidFile}; echo started; exec sleep 600"]);
+        int pid;
+        try
+        {
+            await ReadUntilAsync(kubectl, new StringBuilder(), "started\n");
+            pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Contains("sleep", File.ReadAllText($"/proc/{pid}/cmdline"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            kubectl.Kill();
+            await kubectl.WaitForExitAsync();
+        }
+
+        await ControlPlane.EventuallyAsync(() => Task.FromResult(!Directory.Exists($"/proc/{pid}")), $"the exec'd sleep (pid {pid}) to be killed");
+    }
+
+    [KubeletFact]
+    public async Task A_v4_client_gets_the_exit_code_in_a_status_and_an_spdy_request_is_told_why_not()
+    {
+        await fixture.AddPodAsync("v4", Log);
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol(ChannelProtocol.V4.Name);
+        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) => IsKubeletCertificate(certificate);
+        var command = string.Join('&', new[] { "sh", "-c", "echo v4; exit 7" }.Select(c => "command=" + Uri.EscapeDataString(c)));
+        await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{fixture.Server.Port}/exec/default/v4/app?{command}&output=1&error=1"), CancellationToken.None);
+        Assert.Equal("v4.channel.k8s.io", socket.SubProtocol);
+        var (stdout, error) = await ReadSessionAsync(socket);
+        Assert.Equal("v4\n", stdout);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(error)!;
+        Assert.Equal("NonZeroExitCode", (string?)status["reason"]);
+        Assert.Equal("7", (string?)status["details"]!["causes"]![0]!["message"]);
+
+        using var http = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => IsKubeletCertificate(certificate) } });
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"https://127.0.0.1:{fixture.Server.Port}/exec/default/v4/app?command=true&output=1");
+        request.Headers.Add("X-Stream-Protocol-Version", "v4.channel.k8s.io");
+        using var spdy = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, spdy.StatusCode);
+        Assert.Contains("SPDY is not supported", await spdy.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [KubeletFact]
