@@ -20,10 +20,12 @@ namespace Strata.Agent.Server;
 public sealed class KubeletServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping;
 
-    private KubeletServer(WebApplication app, IPEndPoint endpoint)
+    private KubeletServer(WebApplication app, CancellationTokenSource stopping, IPEndPoint endpoint)
     {
         _app = app;
+        _stopping = stopping;
         Endpoint = endpoint;
     }
 
@@ -54,7 +56,8 @@ public sealed class KubeletServer : IAsyncDisposable
 
         var app = builder.Build();
         app.UseWebSockets();
-        var handler = new RequestHandler(locator, new ContainerLogStreamer(locator, options.FollowInterval, TimeProvider.System, logger), logger);
+        var stopping = new CancellationTokenSource();
+        var handler = new RequestHandler(locator, new ContainerLogStreamer(locator, options.FollowInterval, TimeProvider.System, logger), logger, stopping.Token);
         app.Run(handler.HandleAsync);
         try
         {
@@ -63,6 +66,7 @@ public sealed class KubeletServer : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
+            stopping.Dispose();
             certificate.Dispose();
             throw;
         }
@@ -70,11 +74,13 @@ public sealed class KubeletServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var endpoint = new IPEndPoint(options.Address, new Uri(address).Port);
         KubeletServerLog.Serving(logger, endpoint.ToString());
-        return new KubeletServer(app, endpoint);
+        return new KubeletServer(app, stopping, endpoint);
     }
 
+    /// <summary>Stops serving: followed logs end and running execs are killed, as when a kubelet stops.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
         {
             try
@@ -87,14 +93,18 @@ public sealed class KubeletServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        _stopping.Dispose();
     }
 
     /// <summary>Routes by path, as the kubelet's restful container does, and logs every request at Debug.</summary>
-    private sealed class RequestHandler(IContainerLocator locator, ContainerLogStreamer logs, ILogger logger)
+    private sealed class RequestHandler(IContainerLocator locator, ContainerLogStreamer logs, ILogger logger, CancellationToken stopping)
     {
         public async Task HandleAsync(HttpContext context)
         {
             var request = context.Request;
+            // Long requests (follow, exec) end when the client goes or the server stops.
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            context.RequestAborted = ended.Token;
             try
             {
                 await DispatchAsync(context);

@@ -19,7 +19,7 @@ internal static partial class KubeletServerLog
     [LoggerMessage(7504, LogLevel.Debug, "exec {Namespace}/{Pod}/{Container} [{Command}] ended: {Status}")]
     public static partial void ExecEnded(ILogger logger, string @namespace, string pod, string container, string command, string status);
 
-    [LoggerMessage(7505, LogLevel.Information, "exec {Namespace}/{Pod}/{Container} [{Command}]: the client went away, killing pid {Pid}")]
+    [LoggerMessage(7505, LogLevel.Information, "exec {Namespace}/{Pod}/{Container} [{Command}]: the client went away or the server is stopping, killing pid {Pid}")]
     public static partial void ExecAbandoned(ILogger logger, string @namespace, string pod, string container, string command, int pid);
 
     [LoggerMessage(7506, LogLevel.Debug, "exec refused: none of the offered subprotocols [{Offered}] is supported")]
