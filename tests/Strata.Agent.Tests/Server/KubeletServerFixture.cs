@@ -33,6 +33,9 @@ public sealed class KubeletServerFixture : IAsyncLifetime
     /// <summary>The server's log (Debug and up).</summary>
     public RecordingLoggerProvider Log { get; } = new();
 
+    /// <summary>Requests that failed inside the server (logged at Error): none should.</summary>
+    public IEnumerable<string> ServerErrors => Log.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal));
+
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("strata-t-kubelet-").FullName;
 
     public string NetnsName => _netns!.Name;
@@ -136,7 +139,6 @@ public sealed class KubeletServerFixture : IAsyncLifetime
         }
 
         _netns?.Dispose();
-        File.WriteAllLines("/tmp/strata-t-kubelet-server.log", Log.Lines);
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

@@ -160,6 +160,7 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
         Assert.Equal("out\n", stdout);
         Assert.Contains("err\n", stderr, StringComparison.Ordinal);
         Assert.Contains("command terminated with exit code 3", stderr, StringComparison.Ordinal);
+        Assert.Empty(fixture.ServerErrors);
     }
 
     [KubeletFact]
@@ -244,6 +245,7 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
         var (code, stdout, stderr) = Tool.Run("script", "-qec", $"kubectl {kubectl}", "/dev/null");
         Assert.True(code == 0, stdout + stderr);
         Assert.Matches(@"/dev/pts/\d+\r?\n", stdout);
+        Assert.Empty(fixture.ServerErrors);
     }
 
     [KubeletFact]
