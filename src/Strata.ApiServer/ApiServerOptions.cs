@@ -30,6 +30,12 @@ public sealed class ApiServerOptions
     /// <summary>The address the kubernetes Service's endpoints point at (--advertise-address); by default the first listen address.</summary>
     public string? AdvertiseAddress { get; set; }
 
+    /// <summary>
+    /// Dial kubelets (for logs and exec) from sockets opened in this network namespace (a name under /run/netns or a
+    /// path): the lab's API server runs on the host, and its nodes are reachable only inside the lab's underlay.
+    /// </summary>
+    public string? KubeletNetworkNamespace { get; set; }
+
     /// <summary>Store objects in this etcd (kube-apiserver's --etcd-servers, e.g. http://127.0.0.1:2379) instead of SQLite.</summary>
     public string? EtcdServers { get; set; }
 
@@ -83,6 +89,11 @@ public sealed class ApiServerOptions
         if (AdvertiseAddress is not null && !System.Net.IPAddress.TryParse(AdvertiseAddress, out _))
         {
             throw new ArgumentException($"--advertise-address {AdvertiseAddress}: not an IP address");
+        }
+
+        if (KubeletNetworkNamespace is { } netns && !File.Exists(netns.Contains('/') ? netns : Path.Combine("/run/netns", netns)))
+        {
+            throw new ArgumentException($"--kubelet-netns {netns}: no such network namespace");
         }
 
         foreach (var address in Listen)

@@ -97,7 +97,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddHttpForwarder();
         var app = builder.Build();
         var logger = (loggerFactory ?? app.Services.GetRequiredService<ILoggerFactory>()).CreateLogger("Strata.ApiServer");
-        var kubelet = new KubeletProxy(registry, app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), credentials.Token);
+        var kubelet = new KubeletProxy(registry, app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), credentials.Token, options.KubeletNetworkNamespace);
         var handler = new ResourceHandler(registry, options, time) { Kubelet = kubelet };
         ApiServerWiring.Configure(handler);
         var dispatcher = new ApiDispatcher(handler, catalog, credentials.Token, ApiServerWiring.OpenApi(catalog), logger);

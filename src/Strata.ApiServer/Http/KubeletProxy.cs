@@ -14,13 +14,14 @@ namespace Strata.ApiServer.Http;
 /// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>, paths <c>/containerLogs/NS/POD/CONTAINER</c> and
 /// <c>/exec/NS/POD/CONTAINER</c>. Exec's upgrade (WebSocket or SPDY) is forwarded by YARP's forwarder.
 /// </summary>
-public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forwarder, string token) : IDisposable
+public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forwarder, string token, string? kubeletNetworkNamespace = null) : IDisposable
 {
     private const int DefaultKubeletPort = 10250;
 
     // kube-apiserver does not verify kubelet serving certificates unless --kubelet-certificate-authority is given.
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
     {
+        ConnectCallback = kubeletNetworkNamespace is null ? null : (context, ct) => ConnectInAsync(kubeletNetworkNamespace, context, ct),
         UseProxy = false,
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
@@ -33,6 +34,25 @@ public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forward
     });
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>A socket's network namespace is fixed when it is created: create it inside the lab, then connect from here.</summary>
+    private static async ValueTask<Stream> ConnectInAsync(string netns, SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var address = IPAddress.Parse(context.DnsEndPoint.Host.Trim('[', ']'));
+        using var ns = Strata.Netlink.NetworkNamespace.Open(netns);
+        var socket = ns.Run(() => new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+        try
+        {
+            socket.NoDelay = true;
+            await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     public async Task ProxyAsync(HttpContext context, ResourceInfo pods, string ns, string podName, string subresource)
     {

@@ -35,10 +35,11 @@ internal static class ApiServerCommand
             DefaultValueFactory = _ => Strata.ApiServer.Allocation.PortRange.DefaultNodePorts,
         };
         var advertise = new Option<string?>("--advertise-address") { Description = "The address the kubernetes Service's endpoints point at." };
+        var kubeletNetns = new Option<string?>("--kubelet-netns") { Description = "Dial kubelets (logs, exec) from this network namespace, such as a lab's underlay." };
         var flags = new ControllerFlags();
         var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store, with the control loops in-process.")
         {
-            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise,
+            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise, kubeletNetns,
         };
         foreach (var option in flags.All)
         {
@@ -57,6 +58,7 @@ internal static class ApiServerCommand
                 ServiceClusterIpRange = result.GetValue(serviceRange)!,
                 ServiceNodePortRange = result.GetValue(nodePortRange)!,
                 AdvertiseAddress = result.GetValue(advertise),
+                KubeletNetworkNamespace = result.GetValue(kubeletNetns),
                 Controllers = flags.ControllerNames(result),
                 ClusterCidr = result.GetValue(flags.ClusterCidr)!,
                 NodeCidrMaskSize = result.GetValue(flags.NodeCidrMaskSize),

@@ -71,3 +71,42 @@ public sealed class PodProxyTests : IAsyncLifetime
         Assert.Contains("a container name must be specified for pod pending, choose one of: [a b]", stderr);
     }
 }
+
+/// <summary>The lab's API server runs on the host and reaches its nodes' kubelets only through the lab's underlay namespace.</summary>
+public sealed class KubeletNamespaceTests
+{
+    [RootFact]
+    public async Task Kubelets_are_dialled_from_the_namespace_given_with_kubelet_netns()
+    {
+        using var lab = ScratchNamespace.Create();
+        Tool.Ip(lab.Name, "link", "set", "lo", "up");
+        await using var kubelet = await FakeKubelet.StartAsync(lab.Namespace);
+        await using var server = await TestApiServer.StartAsync(new ApiServerOptions { KubeletNetworkNamespace = lab.Name });
+        server.KubectlStdin($$$"""
+            apiVersion: v1
+            kind: Node
+            metadata: {name: node1}
+            status:
+              addresses: [{type: InternalIP, address: 127.0.0.1}]
+              daemonEndpoints: {kubeletEndpoint: {Port: {{{kubelet.Port}}}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web-1}
+            spec: {nodeName: node1, containers: [{name: nginx, image: nginx}]}
+            """, "create", "-f", "-");
+
+        Assert.Equal("line 1\nline 2\n", server.KubectlOk("logs", "web-1"));
+        Assert.Equal("in the lab\n", server.KubectlOk("exec", "web-1", "--", "echo", "in", "the", "lab"));
+        // Nothing listens on that port on the host's own loopback.
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, kubelet.Port));
+    }
+
+    [Fact]
+    public void A_kubelet_netns_that_does_not_exist_is_refused_at_start()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ApiServerOptions { KubeletNetworkNamespace = "strata-t-nonexistent" }.Validate());
+        Assert.Equal("--kubelet-netns strata-t-nonexistent: no such network namespace", error.Message);
+    }
+}

@@ -24,6 +24,8 @@ public sealed class FakeKubelet : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    private System.Net.Sockets.Socket? _listener;
+
     private FakeKubelet(WebApplication app, int port)
     {
         _app = app;
@@ -34,7 +36,8 @@ public sealed class FakeKubelet : IAsyncDisposable
 
     public ConcurrentQueue<(string PathAndQuery, string Authorization)> Requests { get; } = new();
 
-    public static async Task<FakeKubelet> StartAsync()
+    /// <summary>Starts it on 127.0.0.1; with <paramref name="netns"/>, on that network namespace's loopback.</summary>
+    public static async Task<FakeKubelet> StartAsync(Strata.Netlink.NetworkNamespace? netns = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=fake-kubelet", key, HashAlgorithmName.SHA256);
@@ -43,7 +46,24 @@ public sealed class FakeKubelet : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
+        var socket = netns?.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+        if (socket is not null)
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.Listen();
+        }
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (socket is null)
+            {
+                k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate));
+            }
+            else
+            {
+                k.ListenHandle((ulong)socket.Handle, l => l.UseHttps(certificate));
+            }
+        });
         var app = builder.Build();
         FakeKubelet? kubelet = null;
         app.UseWebSockets();
@@ -70,8 +90,10 @@ public sealed class FakeKubelet : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        kubelet = new FakeKubelet(app, new Uri(address).Port);
+        var port = socket is null
+            ? new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port
+            : ((IPEndPoint)socket.LocalEndPoint!).Port;
+        kubelet = new FakeKubelet(app, port) { _listener = socket };
         return kubelet;
     }
 
@@ -79,6 +101,7 @@ public sealed class FakeKubelet : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _listener?.Dispose();
     }
 
     /// <summary>One frame of the channel protocol: the channel's number, then the bytes.</summary>
