@@ -18,7 +18,7 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
     [KubeletFact]
     public async Task Logs_print_the_file_its_tail_and_its_first_bytes()
     {
-        await fixture.AddPodAsync("logs", Log);
+        var file = await fixture.AddPodAsync("logs", Log);
 
         Assert.Equal(Log, Ok(fixture.Kubectl("logs", "logs")));
         Assert.Equal("line 2\nline 3\n", Ok(fixture.Kubectl("logs", "logs", "--tail=2")));
@@ -26,6 +26,11 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
         Assert.Equal(Log, Ok(fixture.Kubectl("logs", "pod/logs", "-c", "app", "--since=1h")));
         var stamped = Ok(fixture.Kubectl("logs", "logs", "--timestamps", "--tail=1"));
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line 3\n$", stamped);
+
+        // Lines carry no time: a log last written before --since has nothing after it.
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2));
+        Assert.Equal("", Ok(fixture.Kubectl("logs", "logs", "--since=1h")));
+        Assert.Equal(Log, Ok(fixture.Kubectl("logs", "logs", "--since=3h")));
     }
 
     [KubeletFact]
@@ -222,8 +227,11 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
     public async Task Exec_of_a_missing_command_fails_with_runcs_message()
     {
         await fixture.AddPodAsync("missing", Log);
+        // As with containerd (kubelet 1.32's runtime): the exec cannot start, the kubelet reports an InternalError and
+        // kubectl exits 1 (docker's 126/127 came from dockershim, gone since 1.24).
         var (code, _, stderr) = fixture.Kubectl("exec", "missing", "--", "nosuchcmd");
-        Assert.NotEqual(0, code);
+        Assert.Equal(1, code);
+        Assert.Matches("^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"[0-9a-f]{64}\": ", stderr);
         Assert.Contains("OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown", stderr, StringComparison.Ordinal);
     }
 
