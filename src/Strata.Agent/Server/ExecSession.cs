@@ -1,6 +1,7 @@
 using System.IO.Pipes;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Strata.Agent.Runtime;
 
@@ -16,7 +17,6 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
 {
     private const int ChunkSize = 32 * 1024;
     private const int SIGKILL = 9;
-    private const int EIO = 5;
 
     /// <summary>Runs the command to its end and reports it to the client; returns how it ended.</summary>
     public async Task<ExecStatus> RunAsync(CancellationToken aborted)
@@ -51,7 +51,7 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
                 : $"exec: \"{options.Command[0]}\": executable file not found in $PATH");
         }
 
-        var request = new SpawnRequest
+        SpawnRequest Request(SafeHandle? stdin = null, SafeHandle? stdout = null, SafeHandle? stderr = null, string? terminal = null) => new()
         {
             Path = path,
             ArgumentZero = options.Command[0],
@@ -59,8 +59,13 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
             Environment = environment,
             WorkingDirectory = container.WorkingDirectory,
             Namespaces = container.Namespaces,
+            StandardInput = stdin,
+            StandardOutput = stdout,
+            StandardError = stderr,
+            Terminal = terminal,
         };
-        return options.Tty ? await RunWithTerminalAsync(request, aborted) : await RunWithPipesAsync(request, aborted);
+
+        return options.Tty ? await RunWithTerminalAsync(Request, aborted) : await RunWithPipesAsync(Request, aborted);
     }
 
     /// <summary>containerd's error for an exec that could not start, as kubectl shows it.</summary>
@@ -74,7 +79,7 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
     private Task SendReadyAsync(CancellationToken ct) =>
         connection.SendAsync(options.Stdout ? ChannelProtocol.Stdout : options.Stderr ? ChannelProtocol.Stderr : ChannelProtocol.Error, ReadOnlyMemory<byte>.Empty, ct);
 
-    private async Task<ExecStatus> RunWithPipesAsync(SpawnRequest request, CancellationToken aborted)
+    private async Task<ExecStatus> RunWithPipesAsync(Func<SafeHandle?, SafeHandle?, SafeHandle?, string?, SpawnRequest> request, CancellationToken aborted)
     {
         using var stdin = options.Stdin ? new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None) : null;
         using var stdout = options.Stdout ? new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None) : null;
@@ -82,22 +87,11 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
         SpawnedProcess process;
         try
         {
-            process = ProcessSpawner.Spawn(new SpawnRequest
-            {
-                Path = request.Path,
-                ArgumentZero = request.ArgumentZero,
-                Arguments = request.Arguments,
-                Environment = request.Environment,
-                WorkingDirectory = request.WorkingDirectory,
-                Namespaces = request.Namespaces,
-                StandardInput = stdin?.ClientSafePipeHandle,
-                StandardOutput = stdout?.ClientSafePipeHandle,
-                StandardError = stderr?.ClientSafePipeHandle,
-            });
+            process = ProcessSpawner.Spawn(request(stdin?.ClientSafePipeHandle, stdout?.ClientSafePipeHandle, stderr?.ClientSafePipeHandle, null));
         }
         catch (SpawnException e)
         {
-            return Failed(SpawnMessage(e, request.ArgumentZero ?? request.Path));
+            return Failed(SpawnMessage(e, options.Command[0]));
         }
         finally
         {
@@ -118,26 +112,17 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
         }
     }
 
-    private async Task<ExecStatus> RunWithTerminalAsync(SpawnRequest request, CancellationToken aborted)
+    private async Task<ExecStatus> RunWithTerminalAsync(Func<SafeHandle?, SafeHandle?, SafeHandle?, string?, SpawnRequest> request, CancellationToken aborted)
     {
         using var terminal = PseudoTerminal.Open();
         SpawnedProcess process;
         try
         {
-            process = ProcessSpawner.Spawn(new SpawnRequest
-            {
-                Path = request.Path,
-                ArgumentZero = request.ArgumentZero,
-                Arguments = request.Arguments,
-                Environment = request.Environment,
-                WorkingDirectory = request.WorkingDirectory,
-                Namespaces = request.Namespaces,
-                Terminal = terminal.SlavePath,
-            });
+            process = ProcessSpawner.Spawn(request(null, null, null, terminal.SlavePath));
         }
         catch (SpawnException e)
         {
-            return Failed(SpawnMessage(e, request.ArgumentZero ?? request.Path));
+            return Failed(SpawnMessage(e, options.Command[0]));
         }
 
         using (process)
@@ -276,8 +261,9 @@ internal sealed class ExecSession(ChannelConnection connection, KubeletPath targ
             {
                 read = fromTerminal.Read(buffer);
             }
-            catch (IOException e) when (e.HResult == EIO || (e.HResult & 0xFFFF) == EIO || e.Message.Contains("I/O error", StringComparison.OrdinalIgnoreCase))
+            catch (IOException)
             {
+                // EIO: no process holds the slave (any more, or not yet).
                 if (process.HasExited)
                 {
                     return;

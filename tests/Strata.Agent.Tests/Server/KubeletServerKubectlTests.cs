@@ -233,6 +233,10 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
         Assert.Equal(1, code);
         Assert.Matches("^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"[0-9a-f]{64}\": ", stderr);
         Assert.Contains("OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = fixture.Kubectl("exec", "missing", "--", "/no/such/program");
+        Assert.Equal(1, code);
+        Assert.Contains("unable to start container process: exec: \"/no/such/program\": stat /no/such/program: no such file or directory: unknown", stderr, StringComparison.Ordinal);
     }
 
     [KubeletFact]
