@@ -95,9 +95,24 @@ public sealed class KubeletServerFixture : IAsyncLifetime
     public (int ExitCode, string Stdout, string Stderr) Kubectl(params string[] args) => Plane.Kubectl(args);
 
     /// <summary>kubectl with <paramref name="stdin"/> piped to it (then closed).</summary>
-    public (int ExitCode, string Stdout, string Stderr) KubectlWithInput(string stdin, params string[] args)
+    public (int ExitCode, string Stdout, string Stderr) KubectlWithInput(string stdin, params string[] args) =>
+        Finish(StartKubectl(args, redirectInput: true), stdin, args);
+
+    /// <summary>Any program with <paramref name="stdin"/> piped to it (then closed).</summary>
+    public (int ExitCode, string Stdout, string Stderr) RunWithInput(string file, string stdin, params string[] args)
     {
-        using var process = StartKubectl(args, redirectInput: true);
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Finish(Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}"), stdin, args);
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Finish(Process started, string stdin, string[] args)
+    {
+        using var process = started;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardInput.Write(stdin);
@@ -105,7 +120,7 @@ public sealed class KubeletServerFixture : IAsyncLifetime
         if (!process.WaitForExit(30_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 30 s");
+            throw new TimeoutException($"{process.StartInfo.FileName} {string.Join(' ', args)} did not finish in 30 s");
         }
 
         return (process.ExitCode, stdout.Result, stderr.Result);

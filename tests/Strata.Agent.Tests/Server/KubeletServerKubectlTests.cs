@@ -261,6 +261,16 @@ public sealed class KubeletServerKubectlTests(KubeletServerFixture fixture) : IC
     }
 
     [KubeletFact]
+    public async Task An_interactive_shell_on_a_terminal_reads_what_is_typed_and_exits_with_its_code()
+    {
+        await fixture.AddPodAsync("shell", Log);
+        var kubectl = string.Join(' ', fixture.KubectlPrefix.Concat(["exec", "-it", "shell", "--", "sh"]).Select(a => $"'{a}'"));
+        var (code, stdout, stderr) = fixture.RunWithInput("script", "echo typed-$((6*7))\nexit 5\n", "-qec", $"kubectl {kubectl}", "/dev/null");
+        Assert.True(code == 5, $"exit {code}: {stdout}{stderr}");
+        Assert.Contains("typed-42\r\n", stdout, StringComparison.Ordinal);
+    }
+
+    [KubeletFact]
     public async Task A_v5_client_resizes_the_terminal()
     {
         await fixture.AddPodAsync("resize", Log);
