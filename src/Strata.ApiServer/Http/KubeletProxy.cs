@@ -75,8 +75,15 @@ public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forward
         var (path, query) = subresource == "log"
             ? ($"/containerLogs/{ns}/{podName}/{container}", LogQuery(context.Request.Query))
             : ($"/exec/{ns}/{podName}/{container}", ExecQuery(context.Request.Query));
-        // HTTP/1.1 as kubelets serve it (an exec upgrade is a WebSocket or SPDY over HTTP/1.1).
-        var config = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+        // HTTP/1.1 as kubelets serve it (an exec upgrade is a WebSocket or SPDY over HTTP/1.1). YARP's idle timeout
+        // (100 s by default) would cut a quiet `logs -f`: kube-apiserver has none for logs, and an exec idles out
+        // after kubelet's --streaming-connection-idle-timeout (4 h).
+        var config = new ForwarderRequestConfig
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            ActivityTimeout = subresource == "log" ? Timeout.InfiniteTimeSpan : TimeSpan.FromHours(4),
+        };
         var error = await forwarder.SendAsync(context, $"https://{host}:{port}", _client, config,
             new KubeletTransformer(path, query, token, subresource == "log" ? podName : null));
         if (error != ForwarderError.None && !context.Response.HasStarted)
