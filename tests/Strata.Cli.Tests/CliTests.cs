@@ -140,7 +140,7 @@ public sealed class CliTests
     [RootFact]
     public void Demo_pings_across_every_scene_and_cleans_up()
     {
-        var (code, stdout, stderr) = Strata.Run("demo", "--plugins", Repository.Plugins);
+        var (code, stdout, stderr) = Strata.Run("demo", "scenes", "--plugins", Repository.Plugins);
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("demo: every ping crossed the kernel objects Strata built.", stdout);
         Assert.Equal(6, Regex.Count(stdout, @"1 packets transmitted, 1 received"));
@@ -149,11 +149,11 @@ public sealed class CliTests
         Assert.Contains("vxlan id 1 local 172.19.0.8 dev eth0 dstport 8472 nolearning", stdout);
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith("strata-demo-", StringComparison.Ordinal));
 
-        var kept = Strata.Run("demo", "--keep", "--plugins", Repository.Plugins);
+        var kept = Strata.Run("demo", "scenes", "--keep", "--plugins", Repository.Plugins);
         Assert.Equal(0, kept.ExitCode);
         Assert.Contains("strata-demo-node1", Tool.Check("ip", "netns", "list"));
         Assert.Contains("10.233.65.0/24 via 10.233.65.0 dev flannel.1 onlink", Tool.Check("ip", "-n", "strata-demo-node1", "route"));
-        Assert.Equal(0, Strata.Run("demo", "--down").ExitCode);
+        Assert.Equal(0, Strata.Run("demo", "scenes", "--down").ExitCode);
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith("strata-demo-", StringComparison.Ordinal));
     }
 

@@ -75,8 +75,17 @@ public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forward
         var (path, query) = subresource == "log"
             ? ($"/containerLogs/{ns}/{podName}/{container}", LogQuery(context.Request.Query))
             : ($"/exec/{ns}/{podName}/{container}", ExecQuery(context.Request.Query));
-        var error = await forwarder.SendAsync(context, $"https://{host}:{port}", _client, ForwarderRequestConfig.Empty,
-            new KubeletTransformer(path, query, token));
+        // HTTP/1.1 as kubelets serve it (an exec upgrade is a WebSocket or SPDY over HTTP/1.1). YARP's idle timeout
+        // (100 s by default) would cut a quiet `logs -f`: kube-apiserver has none for logs, and an exec idles out
+        // after kubelet's --streaming-connection-idle-timeout (4 h).
+        var config = new ForwarderRequestConfig
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            ActivityTimeout = subresource == "log" ? Timeout.InfiniteTimeSpan : TimeSpan.FromHours(4),
+        };
+        var error = await forwarder.SendAsync(context, $"https://{host}:{port}", _client, config,
+            new KubeletTransformer(path, query, token, subresource == "log" ? podName : null));
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
             var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
@@ -135,8 +144,63 @@ public sealed class KubeletProxy(ObjectRegistry registry, IHttpForwarder forward
         return builder.ToQueryString();
     }
 
-    private sealed class KubeletTransformer(string path, QueryString query, string token) : HttpTransformer
+    /// <summary>
+    /// A kubelet's error for <c>pods/log</c> (plain text) as the Status kube-apiserver makes of it
+    /// (registry/generic/rest GenericHttpResponseChecker): 500 an InternalError, 400 a BadRequest with the kubelet's
+    /// text, anything else the generic response for its code. Exec's failed upgrades pass through as they are.
+    /// </summary>
+    internal static JsonObject LogErrorStatus(int code, string text, string podName) => code switch
     {
+        500 => ApiException.Status(500, "InternalError", $"Internal error occurred: {text}", new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = text }) }),
+        400 => ApiException.Status(400, "BadRequest", text, null),
+        _ => ApiException.Status(code, GenericReason(code), $"{GenericMessage(code)} ( pods/log {podName})", new JsonObject { ["name"] = podName, ["kind"] = "pods/log" }),
+    };
+
+    private static string GenericReason(int code) => code switch
+    {
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        409 => "Conflict",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        503 => "ServiceUnavailable",
+        504 => "Timeout",
+        _ => "Unknown",
+    };
+
+    private static string GenericMessage(int code) => code switch
+    {
+        401 => "the server has asked for the client to provide credentials",
+        403 => "the server does not allow access to the requested resource",
+        404 => "the server could not find the requested resource",
+        405 => "the server does not allow this method on the requested resource",
+        409 => "the server reported a conflict",
+        422 => "the server rejected our request due to an error in our request",
+        429 => "the server has received too many requests and has asked us to try again later",
+        503 => "the server is currently unable to handle the request",
+        504 => "the server was unable to return a response in the time allotted, but may still be processing the request",
+        _ => $"the server responded with the status code {code} but did not return more information",
+    };
+
+    private sealed class KubeletTransformer(string path, QueryString query, string token, string? logPod) : HttpTransformer
+    {
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            if (logPod is null || proxyResponse is null || (int)proxyResponse.StatusCode is >= 200 and <= 206)
+            {
+                return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            }
+
+            var text = (await proxyResponse.Content.ReadAsStringAsync(cancellationToken)).Trim();
+            var status = LogErrorStatus((int)proxyResponse.StatusCode, text, logPod);
+            httpContext.Response.StatusCode = (int)status["code"]!;
+            httpContext.Response.ContentType = "application/json";
+            await httpContext.Response.WriteAsync(status.ToJsonString(), cancellationToken);
+            return false;
+        }
+
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);

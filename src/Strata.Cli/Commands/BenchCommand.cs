@@ -50,6 +50,7 @@ internal static class BenchCommand
         command.Subcommands.Add(cni);
         command.Subcommands.Add(BuildApiServer(json, output));
         command.Subcommands.Add(BuildEndpoints(json, output));
+        command.Subcommands.Add(BuildPods(json, output));
         return command;
     }
 
@@ -89,6 +90,31 @@ internal static class BenchCommand
         {
             var benchmark = new EndpointsBenchmark(result.GetValue(services), result.GetValue(pods));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench endpoints: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildPods(Option<bool> json, Option<FileInfo?> output)
+    {
+        var nodes = new Option<int>("--nodes") { Description = "Nodes in the benchmark's own lab.", DefaultValueFactory = _ => 3 };
+        var pods = new Option<int>("--pods") { Description = "Pods created at once.", DefaultValueFactory = _ => 100 };
+        var plugins = new Option<string>("--plugins") { Description = "Strata's CNI plugin directory.", DefaultValueFactory = _ => DefaultPluginDirectory() };
+        var command = new Command("pods", "strata up time and pod startup latency (create -> Ready) in a lab of its own, beside a bare ip netns add + CNI ADD with the reference plugins.")
+        {
+            json, output, nodes, pods, plugins,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            RequireRoot("bench pods");
+            var benchmark = new PodsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(plugins)!, result.GetValue(nodes), result.GetValue(pods));
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench pods: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)
             {

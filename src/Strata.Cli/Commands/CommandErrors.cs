@@ -11,7 +11,7 @@ internal static class CommandErrors
         {
             return action();
         }
-        catch (Exception ex) when (ex is Strata.Cni.CniPluginException or Strata.Cni.CniConfigException or AggregateException or NetlinkException or NetlinkArgumentException or FormatException or IOException or KeyNotFoundException or ArgumentException)
+        catch (Exception ex) when (ex is Strata.Cni.CniPluginException or Strata.Cni.CniConfigException or AggregateException or NetlinkException or NetlinkArgumentException or FormatException or IOException or KeyNotFoundException or ArgumentException or Strata.Lab.LabException)
         {
             Console.Error.WriteLine($"strata: {ex.Message}");
             return 1;

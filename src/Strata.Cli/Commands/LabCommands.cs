@@ -129,7 +129,7 @@ internal static class LabCommands
         }
     }
 
-    private static string ResolveStrata(string? given)
+    internal static string ResolveStrata(string? given)
     {
         if (given is not null)
         {

@@ -59,7 +59,7 @@ internal static class SeedScenes
             output.WriteLine("  ip -n strata-demo-node1 -d link show flannel.1");
             output.WriteLine("  ip netns exec strata-demo-node1 bridge fdb show dev flannel.1");
             output.WriteLine("  strata link list --netns strata-demo-host");
-            output.WriteLine("Remove them with: sudo strata demo --down");
+            output.WriteLine("Remove them with: sudo strata demo scenes --down");
         }
 
         output.WriteLine("The multi-node lab ('strata up') is not built yet; this demo shows the netlink and CNI layers it will stand on.");
