@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Strata.Agent.Kubelet;
 using Strata.Agent.Server;
@@ -14,6 +15,25 @@ public delegate Task KubeletServerRunner(IContainerLocator locator, Cancellation
 /// </summary>
 public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerFactory loggers, KubeletServerRunner? kubeletServer = null)
 {
+    /// <summary>The kubelet server on --address:--port (Server/KubeletServer), serving the role's containers until stopped.</summary>
+    public static KubeletServerRunner HttpsServer(AgentOptions options, ILoggerFactory loggers) => async (locator, cancellationToken) =>
+    {
+        var serverOptions = new KubeletServerOptions
+        {
+            Address = IPAddress.Parse(options.Address),
+            Port = options.Port,
+            DnsNames = [options.NodeName],
+        };
+        await using var server = await KubeletServer.StartAsync(serverOptions, locator, loggers, cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    };
+
     /// <summary>The kubelet role, once <see cref="RunAsync"/> has started it.</summary>
     public KubeletRole? Kubelet { get; private set; }
 

@@ -37,6 +37,9 @@ public sealed partial class AgentOptions
 
     public int Port { get; set; } = 10250;
 
+    /// <summary>The address the kubelet server listens on (the kubelet's --address; all of the node's by default).</summary>
+    public string Address { get; set; } = "0.0.0.0";
+
     public string ClusterDns { get; set; } = "10.233.0.3";
 
     public string ClusterDomain { get; set; } = "cluster.local";
@@ -79,6 +82,11 @@ public sealed partial class AgentOptions
         if (requireKubeconfig && !File.Exists(Kubeconfig))
         {
             errors.Add(string.IsNullOrEmpty(Kubeconfig) ? "--kubeconfig is required" : $"--kubeconfig: {Kubeconfig} does not exist");
+        }
+
+        if (!IPAddress.TryParse(Address, out _))
+        {
+            errors.Add($"--address: \"{Address}\" is not an IP address");
         }
 
         if (Port is < 1 or > 65535)

@@ -20,12 +20,13 @@ internal static class AgentCommand
         var cniConfDir = new Option<string>("--cni-conf-dir") { Description = "The CNI network configurations.", DefaultValueFactory = _ => defaults.CniConfDir };
         var cniBinDir = new Option<string>("--cni-bin-dir") { Description = "The CNI plugins.", DefaultValueFactory = _ => defaults.CniBinDir };
         var cniCacheDir = new Option<string>("--cni-cache-dir") { Description = "The CNI result cache.", DefaultValueFactory = _ => defaults.CniCacheDir };
-        var port = new Option<int>("--port") { Description = "The kubelet server's port.", DefaultValueFactory = _ => defaults.Port };
+        var port = new Option<int>("--port") { Description = "The kubelet server's port (logs, exec).", DefaultValueFactory = _ => defaults.Port };
+        var address = new Option<string>("--address") { Description = "The address the kubelet server listens on.", DefaultValueFactory = _ => defaults.Address };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "The cluster DNS address pods resolve with.", DefaultValueFactory = _ => defaults.ClusterDns };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => defaults.ClusterDomain };
         var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role).")
         {
-            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, clusterDns, clusterDomain,
+            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -41,6 +42,7 @@ internal static class AgentCommand
                 CniBinDir = result.GetValue(cniBinDir)!,
                 CniCacheDir = result.GetValue(cniCacheDir)!,
                 Port = result.GetValue(port),
+                Address = result.GetValue(address)!,
                 ClusterDns = result.GetValue(clusterDns)!,
                 ClusterDomain = result.GetValue(clusterDomain)!,
             };
@@ -68,7 +70,7 @@ internal static class AgentCommand
 
             using (client)
             {
-                var host = new AgentHost(options, client, loggerFactory);
+                var host = new AgentHost(options, client, loggerFactory, AgentHost.HttpsServer(options, loggerFactory));
                 try
                 {
                     await host.RunAsync(cancellationToken);

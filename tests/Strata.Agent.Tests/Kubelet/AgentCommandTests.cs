@@ -33,7 +33,7 @@ public sealed class AgentCommandTests
         {
             Strata, "agent", "--roles", "kubelet", "--node-name", node, "--node-ip", "192.0.2.20", "--kubeconfig", plane.Server.Host.KubeconfigPath,
             "--root-dir", Path.Combine(dir, "kubelet"), "--pod-logs-dir", Path.Combine(dir, "logs"), "--cni-conf-dir", Path.Combine(dir, "net.d"),
-            "--cni-bin-dir", Path.Combine(dir, "bin"), "--cni-cache-dir", Path.Combine(dir, "cni"), "--port", "10251",
+            "--cni-bin-dir", Path.Combine(dir, "bin"), "--cni-cache-dir", Path.Combine(dir, "cni"), "--port", "10251", "--address", "127.0.0.1",
         })
         {
             start.ArgumentList.Add(arg);
@@ -48,6 +48,7 @@ public sealed class AgentCommandTests
                 n => n?.Status?.Conditions?.Any(c => c.Type == "Ready") == true, "the agent registered its node");
             Assert.Equal("KubeletNotReady", registered!.Status.Conditions.Single(c => c.Type == "Ready").Reason);
             Assert.Equal(10251, registered.Status.DaemonEndpoints.KubeletEndpoint.Port);
+            await ControlPlane.EventuallyAsync(() => Task.FromResult(Tool.Run("curl", "-sk", "https://127.0.0.1:10251/healthz").Stdout == "ok"), "the kubelet server answers /healthz");
 
             Tool.Check("kill", "-TERM", agent.Id.ToString(CultureInfo.InvariantCulture));
             Assert.True(agent.WaitForExit(20_000), "the agent stops on SIGTERM");
