@@ -55,6 +55,12 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
             }
         }
 
-        await Task.WhenAll(roles);
+        // A role or the server that fails stops the agent (its supervisor restarts it), instead of leaving it half up.
+        while (roles.Count > 0)
+        {
+            var done = await Task.WhenAny(roles);
+            roles.Remove(done);
+            await done;
+        }
     }
 }

@@ -57,7 +57,13 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
             IReadOnlyList<string> ips;
             if (checkpoint.Netns is { } netns)
             {
-                NetworkNamespace.Create(netns).Dispose();
+                using (var ns = NetworkNamespace.Create(netns))
+                {
+                    // The runtime brings the pod's loopback up itself, as containerd's CRI plugin does.
+                    using var netlink = Rtnetlink.Open(ns);
+                    netlink.SetLinkUp("lo");
+                }
+
                 ips = network.Add(PodNetworkRequest.For(pod, checkpoint.SandboxId, NetnsPath(netns)), cancellationToken);
             }
             else

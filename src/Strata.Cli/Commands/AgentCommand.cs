@@ -78,6 +78,11 @@ internal static class AgentCommand
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                 }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException)
+                {
+                    Console.Error.WriteLine($"strata agent: {e.Message}");
+                    return 1;
+                }
             }
 
             return 0;

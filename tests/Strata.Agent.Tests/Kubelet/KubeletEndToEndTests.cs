@@ -67,6 +67,7 @@ public sealed class KubeletEndToEndTests
         int pid = checkpoint.Containers.Single().Pid;
         string netns = Path.Combine("/run/netns", checkpoint.Netns!);
         Assert.Equal(Inode(netns), Inode($"/proc/{pid}/ns/net"));
+        Assert.Contains("UP", Tool.Check("ip", "-n", checkpoint.Netns!, "-br", "link", "show", "lo"));
         Assert.Equal(
             "nameserver 10.233.0.3\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n",
             File.ReadAllText($"/proc/{pid}/root/etc/resolv.conf"));
