@@ -73,11 +73,8 @@ public sealed class KubeletLifecycleTests
         h.StartKubelet(); // no conflist: host-network pods need no CNI
         var pod = KubeletHarness.Pod("hostnet", KubeletHarness.Container("main", "sleep", "3600"));
         pod.Spec.HostNetwork = true;
-        pod.Spec.Tolerations = [new V1Toleration { OperatorProperty = "Exists" }];
+        pod.Spec.NodeName = h.NodeName; // pinned to the node, which is not Ready (no CNI config)
         await h.CreatePodAsync(pod);
-        // The scheduler waits for a Ready node; bind directly, as a DaemonSet's pod is pinned to its node.
-        await ControlPlane.EventuallyAsync(() => h.Plane.Client.GetAsync<V1Node>(null, h.NodeName), n => n is not null, "the node registered");
-        await h.Plane.Client.BindAsync("default", "hostnet", h.NodeName);
 
         pod = await h.WaitForPodAsync("hostnet", p => p.Status?.Phase == "Running", "running");
         Assert.Equal((KubeletHarness.NodeIp, KubeletHarness.NodeIp), (pod.Status.PodIP, pod.Status.HostIP));
