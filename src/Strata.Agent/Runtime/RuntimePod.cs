@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Strata.Agent.Kubelet.Probes;
 
 namespace Strata.Agent.Runtime;
@@ -70,7 +71,8 @@ public sealed class RuntimePod(SandboxCheckpoint checkpoint)
     /// <summary>The NetworkNotReady event was recorded for this pod (once, as the kubelet does while it waits).</summary>
     public bool NetworkNotReadyReported { get; set; }
 
-    public Dictionary<string, RuntimeContainer> Containers { get; } = [];
+    /// <summary>By name; read by the kubelet server's locator while the sync loop adds to it.</summary>
+    public ConcurrentDictionary<string, RuntimeContainer> Containers { get; } = new();
 
     public RuntimeContainer Container(string name)
     {
@@ -83,8 +85,7 @@ public sealed class RuntimePod(SandboxCheckpoint checkpoint)
                 Checkpoint.Containers.Add(saved);
             }
 
-            container = new RuntimeContainer(saved);
-            Containers[name] = container;
+            container = Containers.GetOrAdd(name, new RuntimeContainer(saved));
         }
 
         return container;
