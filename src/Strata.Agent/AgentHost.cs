@@ -48,11 +48,15 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
         if (options.Roles.Contains("kubelet"))
         {
             Kubelet = new KubeletRole(client, KubeletConfig.From(options), loggers);
-            roles.Add(Kubelet.RunAsync(cancellationToken));
+            var locator = Kubelet.Locator;
+
+            // The server first, on its own thread: `kubectl logs/exec` must work as soon as the node is Ready.
             if (kubeletServer is not null)
             {
-                roles.Add(kubeletServer(Kubelet.Locator, cancellationToken));
+                roles.Add(Task.Run(() => kubeletServer(locator, cancellationToken), cancellationToken));
             }
+
+            roles.Add(Task.Run(() => Kubelet.RunAsync(cancellationToken), cancellationToken));
         }
 
         // A role or the server that fails stops the agent (its supervisor restarts it), instead of leaving it half up.

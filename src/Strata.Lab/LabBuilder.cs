@@ -65,6 +65,8 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
         WriteKubeconfigs();
         if (options.StartAgents)
         {
+            Report("registering the nodes");
+            await RegisterNodesAsync(cancellationToken);
             Report("starting the agents");
             StartAgents();
         }
@@ -413,6 +415,42 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
         foreach (var node in spec.Nodes)
         {
             File.WriteAllText(new NodeLayout(spec.StateDirectory, node.Name).Kubeconfig, nodeKubeconfig);
+        }
+    }
+
+    /// <summary>
+    /// Creates the Node objects one after another, each once the one before has its podCIDR, so node1 gets
+    /// 10.233.64.0/24, node2 .65 and node3 .66 as in the seed; agents that start together would race for them.
+    /// Each agent adopts its Node, as a kubelet adopts one registered before it.
+    /// </summary>
+    private async Task RegisterNodesAsync(CancellationToken cancellationToken)
+    {
+        using var client = RemoteKubeClient.FromKubeconfig(LabPaths.Kubeconfig(spec.StateDirectory));
+        foreach (var node in spec.Nodes)
+        {
+            try
+            {
+                await client.CreateAsync(new V1Node
+                {
+                    ApiVersion = "v1",
+                    Kind = "Node",
+                    Metadata = new V1ObjectMeta { Name = node.Name, Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = node.Name } },
+                }, cancellationToken);
+            }
+            catch (KubeApiException e) when (e.IsAlreadyExists)
+            {
+            }
+
+            var deadline = DateTime.UtcNow + options.ApiServerTimeout;
+            while ((await client.GetAsync<V1Node>(null, node.Name, cancellationToken))?.Spec?.PodCIDR is null)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new LabException($"node {node.Name} got no podCIDR from nodeipam after {options.ApiServerTimeout.TotalSeconds:0} s; see `strata logs apiserver{NameFlag}`");
+                }
+
+                await Task.Delay(20, cancellationToken);
+            }
         }
     }
 

@@ -41,9 +41,11 @@ public sealed class KubeletServer : IAsyncDisposable
         var logger = loggerFactory.CreateLogger("Strata.Agent.Server");
         var certificate = ServingCertificate.Create(options.Address, options.DnsNames);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The empty builder: the slim one watches the content root (the working directory, "/" for a lab agent)
+        // for configuration files, which took seconds on a whole file system before the server listened.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

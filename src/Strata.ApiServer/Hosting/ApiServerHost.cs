@@ -73,7 +73,13 @@ public sealed class ApiServerHost : IAsyncDisposable
         await registry.LoadCustomResourcesAsync(cancellationToken);
         await EnsureSystemNamespacesAsync(registry, catalog, cancellationToken);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Configuration files are not watched: the content root would be the caller's working directory (the lab starts
+        // the server in "/"), and watching a tree for appsettings.json costs seconds at start.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = options.DataDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         if (loggerFactory is not null)
         {
