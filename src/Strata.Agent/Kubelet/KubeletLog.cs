@@ -20,8 +20,8 @@ internal static partial class KubeletLog
     [LoggerMessage(EventId = 7204, Level = LogLevel.Warning, Message = "renewing the lease of node {Node} failed: {Reason}")]
     public static partial void LeaseFailed(ILogger logger, string node, string reason);
 
-    [LoggerMessage(EventId = 7210, Level = LogLevel.Information, Message = "pod {Pod}: sandbox {SandboxId} ready, IPs {Ips}")]
-    public static partial void SandboxReady(ILogger logger, string pod, string sandboxId, IReadOnlyList<string> ips);
+    [LoggerMessage(EventId = 7210, Level = LogLevel.Information, Message = "pod {Pod}: sandbox {SandboxId} ready, IPs {Ips} (network {NetworkMs} ms, namespaces {NamespacesMs} ms)")]
+    public static partial void SandboxReady(ILogger logger, string pod, string sandboxId, IReadOnlyList<string> ips, long networkMs, long namespacesMs);
 
     [LoggerMessage(EventId = 7211, Level = LogLevel.Warning, Message = "pod {Pod}: creating the sandbox failed: {Reason}")]
     public static partial void SandboxFailed(ILogger logger, string pod, string reason);

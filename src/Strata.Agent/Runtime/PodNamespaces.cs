@@ -11,141 +11,106 @@ namespace Strata.Agent.Runtime;
 public sealed record PodFilesystem(string ResolvConf, string Hosts, string Hostname, string? HostnameValue);
 
 /// <summary>
-/// The persistent mount and UTS namespaces of a pod, kept alive as nsfs files bind-mounted under
-/// <c>&lt;root-dir&gt;/pods/&lt;uid&gt;/ns/</c> (as <c>ip netns</c> keeps a netns): containers are started into them.
-/// They are made on a dedicated thread that unshares (never a pool thread) and then ends; another thread binds
-/// its namespace files before it does. The directory is a private bind mount of itself, since an nsfs file of a
-/// mount namespace may not be bound into a shared mount (the kernel refuses a possible loop with EINVAL).
+/// The mount and UTS namespaces of a pod, held by a holder process as containerd's pause process holds a sandbox's:
+/// <c>sleep infinity</c> shown as <c>pause</c>, started from a dedicated thread that unshared the namespaces and set
+/// up the pod's files, so that containers join <c>/proc/&lt;holder&gt;/ns/{mnt,uts}</c>. Its PID and start time are
+/// kept in <c>&lt;root-dir&gt;/pods/&lt;uid&gt;/ns/holder</c> for adoption after an agent restart.
+/// Why not nsfs files bind-mounted like <c>ip netns</c>'s: Linux 6.18 refuses (EINVAL) to bind a new mount
+/// namespace's file from inside a non-initial mount namespace, such as a lab node's, once namespaces have come and
+/// gone (reproduced with util-linux <c>unshare --mount=FILE</c>; it works from the host's initial namespace).
 /// </summary>
 public static class PodNamespaces
 {
-    public const string MountFile = "mnt";
-    public const string UtsFile = "uts";
+    public const string HolderFile = "holder";
 
-    // One pod's namespaces at a time: a mount namespace copied while another pod's is being bound (its mounts are
-    // still peers of the node's until it makes them private) made the nsfs bind fail with EINVAL in a lab node,
-    // whose mounts are shared with the host's.
-    private static readonly Lock CreateLock = new();
+    private const string HolderProgram = "/bin/sleep";
 
-    /// <summary>Creates the namespaces; returns the paths of their files (Uts null when the pod keeps the node's).</summary>
+    // The holders this agent started, so that it reaps them; after a restart they are adopted and init reaps them.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SpawnedProcess> Holders = new();
+
+    /// <summary>Creates the namespaces and their holder; returns the paths containers join (Uts null when the pod keeps the node's).</summary>
     public static (string Mount, string? Uts) Create(string nsDirectory, PodFilesystem files)
     {
-        lock (CreateLock)
-        {
-            // In a lab node the nsfs bind is sometimes refused (EINVAL) for a moment after the agent starts, while the
-            // lab is still changing the node's mounts; a new attempt a moment later succeeds.
-            for (int attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    return CreateLocked(nsDirectory, files);
-                }
-                catch (SandboxException e) when (e.Errno == EINVAL && attempt < BindAttempts)
-                {
-                    Thread.Sleep(100 * attempt);
-                }
-            }
-        }
-    }
-
-    private const int EINVAL = 22;
-    private const int BindAttempts = 8;
-
-    private static (string Mount, string? Uts) CreateLocked(string nsDirectory, PodFilesystem files)
-    {
         Directory.CreateDirectory(nsDirectory);
-        MakePrivateMountPoint(nsDirectory);
-        string mountFile = Path.Combine(nsDirectory, MountFile);
-        string? utsFile = files.HostnameValue is null ? null : Path.Combine(nsDirectory, UtsFile);
-        foreach (var file in new[] { mountFile, utsFile }.OfType<string>())
-        {
-            File.WriteAllBytes(file, []);
-        }
 
-        var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var bound = new ManualResetEventSlim();
+        // Nothing here may queue work to the thread pool from the unshared thread (a TaskCompletionSource would): the
+        // pool can create a worker thread from the thread that queues, and that worker would live on in the pod's
+        // namespaces. A plain field and Join only.
+        int pid = 0;
+        Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
                 Unshare(files);
-                ready.SetResult(gettid());
+                pid = ProcessSpawner.SpawnHere(new SpawnRequest { Path = HolderProgram, ArgumentZero = "pause", Arguments = ["infinity"] });
             }
             catch (Exception e)
             {
-                ready.TrySetException(e);
-                return;
+                failure = e;
             }
-
-            // Stay alive, in the namespaces, until they are bound; the thread then ends and so leaves them.
-            bound.Wait();
         })
         {
             IsBackground = true,
             Name = "pod namespaces",
         };
         thread.Start();
-        try
-        {
-            int tid = ready.Task.GetAwaiter().GetResult();
-            string task = $"/proc/{Environment.ProcessId}/task/{tid}/ns";
-            Bind(Path.Combine(task, "mnt"), mountFile);
-            if (utsFile is not null)
-            {
-                Bind(Path.Combine(task, "uts"), utsFile);
-            }
-        }
-        catch
+        thread.Join();
+        if (failure is not null)
         {
             Remove(nsDirectory);
-            throw;
-        }
-        finally
-        {
-            bound.Set();
-            thread.Join();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
-        return (mountFile, utsFile);
+        var holder = SpawnedProcess.Started(pid);
+        Holders[nsDirectory] = holder;
+        File.WriteAllText(Path.Combine(nsDirectory, HolderFile), $"{holder.Pid} {holder.StartTime}\n");
+        return Paths(nsDirectory, files.HostnameValue is not null) ?? throw new SandboxException($"the namespace holder of {nsDirectory} exited at once", 0);
     }
 
-    /// <summary>Unmounts and removes the namespace files and the directory; nothing there is not an error.</summary>
+    /// <summary>The namespace files of a live holder, or null when it is gone (a reboot, a crash, a kill).</summary>
+    public static (string Mount, string? Uts)? Paths(string nsDirectory, bool ownUts)
+    {
+        if (ReadHolder(nsDirectory) is not var (pid, startTime) || SpawnedProcess.ReadStartTime(pid) != startTime)
+        {
+            return null;
+        }
+
+        return ($"/proc/{pid}/ns/mnt", ownUts ? $"/proc/{pid}/ns/uts" : null);
+    }
+
+    /// <summary>Ends the holder (the namespaces go with their last process) and removes the directory; nothing there is not an error.</summary>
     public static void Remove(string nsDirectory)
     {
-        if (!Directory.Exists(nsDirectory))
+        if (Holders.TryRemove(nsDirectory, out var holder))
         {
-            return;
+            holder.Signal(9);
+            holder.WaitForExitAsync().Wait(TimeSpan.FromSeconds(10));
+            holder.Dispose();
+        }
+        else if (ReadHolder(nsDirectory) is var (pid, startTime))
+        {
+            using var adopted = SpawnedProcess.Adopt(pid, startTime);
+            adopted?.Signal(9);
         }
 
-        foreach (var name in new[] { MountFile, UtsFile })
+        if (Directory.Exists(nsDirectory))
         {
-            string file = Path.Combine(nsDirectory, name);
-            if (File.Exists(file))
-            {
-                umount2(file, MNT_DETACH);
-                File.Delete(file);
-            }
+            Directory.Delete(nsDirectory, recursive: true);
         }
-
-        while (umount2(nsDirectory, MNT_DETACH) == 0)
-        {
-            // the directory's own bind mount(s)
-        }
-
-        Directory.Delete(nsDirectory, recursive: true);
     }
 
-    private static void MakePrivateMountPoint(string directory)
+    private static (int Pid, ulong StartTime)? ReadHolder(string nsDirectory)
     {
-        if (mount(directory, directory, null, MS_BIND, null) != 0)
+        string file = Path.Combine(nsDirectory, HolderFile);
+        if (!File.Exists(file))
         {
-            throw Interop.SandboxFailure($"bind-mount {directory} on itself");
+            return null;
         }
 
-        if (mount(null, directory, null, MS_PRIVATE, null) != 0)
-        {
-            throw Interop.SandboxFailure($"make {directory} a private mount");
-        }
+        var parts = File.ReadAllText(file).Split(' ', StringSplitOptions.TrimEntries);
+        return parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int pid)
+            && ulong.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out ulong start) ? (pid, start) : null;
     }
 
     private static void Bind(string source, string target)

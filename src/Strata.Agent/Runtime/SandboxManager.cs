@@ -8,6 +8,9 @@ namespace Strata.Agent.Runtime;
 /// <summary>The contents of a pod's /etc files, computed once its IPs are known.</summary>
 public sealed record PodEtcFiles(string ResolvConf, string Hosts, string Hostname);
 
+/// <summary>Where a sandbox's creation time went: the network (netns, CNI ADD) and the pod's namespaces and files.</summary>
+public sealed record SandboxTimings(TimeSpan Network, TimeSpan Namespaces);
+
 /// <summary>
 /// Makes and removes pod sandboxes (containerd's RunPodSandbox / StopPodSandbox / RemovePodSandbox): the
 /// checkpoint first, then the netns <c>cni-&lt;uuid&gt;</c>, CNI ADD, the pod's /etc files and its mount and UTS
@@ -36,11 +39,13 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     /// <summary>The namespaces a container of this pod is started in.</summary>
     public NamespacePaths NamespacesOf(SandboxCheckpoint checkpoint, string? nodeNetns)
     {
+        // Without a live holder the namespaces are gone: a path that does not exist makes a start or exec fail, naming it.
         string nsDir = paths.NamespaceDirectory(checkpoint.PodUid);
+        var held = PodNamespaces.Paths(nsDir, ownUts: !checkpoint.HostNetwork) ?? (Path.Combine(nsDir, "no-live-holder"), null);
         return new NamespacePaths(
             Net: checkpoint.Netns is { } netns ? NetnsPath(netns) : nodeNetns is null ? null : nodeNetns.Contains('/') ? nodeNetns : NetnsPath(nodeNetns),
-            Mount: Path.Combine(nsDir, PodNamespaces.MountFile),
-            Uts: checkpoint.HostNetwork ? null : Path.Combine(nsDir, PodNamespaces.UtsFile));
+            Mount: held.Mount,
+            Uts: held.Uts);
     }
 
     /// <summary>
@@ -48,8 +53,10 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     /// <see cref="PodNetworkException"/> when CNI ADD fails and <see cref="SandboxException"/> for the rest, with
     /// nothing left behind.
     /// </summary>
-    public void Create(SandboxCheckpoint checkpoint, V1Pod pod, string nodeIp, Func<IReadOnlyList<string>, PodEtcFiles> files, CancellationToken cancellationToken)
+    /// <summary>Makes the sandbox; returns how long its network (netns + CNI ADD) and its namespaces took.</summary>
+    public SandboxTimings Create(SandboxCheckpoint checkpoint, V1Pod pod, string nodeIp, Func<IReadOnlyList<string>, PodEtcFiles> files, CancellationToken cancellationToken)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         string podDir = paths.PodDirectory(checkpoint.PodUid);
         checkpoint.Write(podDir);
         try
@@ -73,6 +80,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
 
             checkpoint.PodIps = ips;
             checkpoint.Write(podDir);
+            var networkTime = System.Diagnostics.Stopwatch.GetElapsedTime(start);
             var etc = files(ips);
             string etcDir = paths.EtcDirectory(checkpoint.PodUid);
             Directory.CreateDirectory(etcDir);
@@ -82,6 +90,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
                 Write(etcDir, "hostname", etc.Hostname + "\n"),
                 checkpoint.HostNetwork ? null : etc.Hostname);
             PodNamespaces.Create(paths.NamespaceDirectory(checkpoint.PodUid), filesystem);
+            return new SandboxTimings(networkTime, System.Diagnostics.Stopwatch.GetElapsedTime(start) - networkTime);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -160,8 +169,8 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     }
 
     /// <summary>
-    /// Whether what the checkpoint names still exists: its netns (unless released) and its mount namespace file. Not
-    /// after a reboot (the bind mounts are gone) or a crash in the middle of <see cref="Create"/>.
+    /// Whether what the checkpoint names still exists: its netns (unless released) and its namespace holder. Not
+    /// after a reboot or a kill of its namespace holder, or a crash in the middle of <see cref="Create"/>.
     /// </summary>
     public bool IsIntact(SandboxCheckpoint checkpoint)
     {
@@ -170,8 +179,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
             return false;
         }
 
-        string mnt = Path.Combine(paths.NamespaceDirectory(checkpoint.PodUid), PodNamespaces.MountFile);
-        return File.ReadLines("/proc/self/mountinfo").Any(line => line.Split(' ')[4] == mnt);
+        return PodNamespaces.Paths(paths.NamespaceDirectory(checkpoint.PodUid), ownUts: false) is not null;
     }
 
     /// <summary>Every checkpoint under the root dir (for adoption after a restart).</summary>

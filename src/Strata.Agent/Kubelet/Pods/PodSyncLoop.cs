@@ -256,12 +256,12 @@ public sealed class PodSyncLoop : Controller
             var dns = ResolvConf.ForPod(pod, ResolvConf.Parse(ReadOr(_config.NodeResolvConf)), _config.ClusterDns, _config.ClusterDomain);
             string hostname = pod.Spec.HostNetwork == true ? System.Net.Dns.GetHostName() : HostsFile.Hostname(pod);
             string nodeHosts = ReadOr(_config.NodeHostsFile);
-            await Task.Run(() => _sandboxes.Create(runtime.Checkpoint, pod, _config.NodeIp,
+            var timings = await Task.Run(() => _sandboxes.Create(runtime.Checkpoint, pod, _config.NodeIp,
                 ips => new PodEtcFiles(ResolvConf.Render(dns), HostsFile.ForPod(pod, ips, nodeHosts, _config.ClusterDomain), hostname), cancellationToken), CancellationToken.None);
             runtime.SandboxReady = true;
             runtime.NextSandboxAttempt = null;
             runtime.SandboxBackOff = TimeSpan.Zero;
-            KubeletLog.SandboxReady(Logger, key, runtime.Checkpoint.SandboxId, runtime.Checkpoint.PodIps);
+            KubeletLog.SandboxReady(Logger, key, runtime.Checkpoint.SandboxId, runtime.Checkpoint.PodIps, (long)timings.Network.TotalMilliseconds, (long)timings.Namespaces.TotalMilliseconds);
             return true;
         }
         catch (Exception e) when (e is PodNetworkException or SandboxException)

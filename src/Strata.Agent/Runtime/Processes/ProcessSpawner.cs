@@ -50,7 +50,8 @@ public static class ProcessSpawner
         return null;
     }
 
-    private static unsafe int SpawnHere(SpawnRequest request)
+    /// <summary>Spawns from the calling thread, in whatever namespaces it is in; returns the PID (the caller wraps it).</summary>
+    internal static unsafe int SpawnHere(SpawnRequest request)
     {
         // Checked here, inside the target mount namespace, for messages that say which of the two is missing.
         if (request.WorkingDirectory is { } cwd && !Directory.Exists(cwd))
