@@ -55,6 +55,7 @@ bench: build
 	$(OUT)/strata bench cni --out bench-results/cni.json
 	$(OUT)/strata bench apiserver --out bench-results/apiserver.json
 	$(OUT)/strata bench endpoints --out bench-results/endpoints.json
+	$(OUT)/strata bench pods --out bench-results/pods.json
 
 clean:
 	rm -rf $(OUT) $(RESULTS) bench-results

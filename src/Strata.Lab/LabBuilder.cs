@@ -17,9 +17,6 @@ public sealed record LabUpOptions
     /// <summary>Strata's CNI plugins (out/cni), linked into each node's /opt/cni/bin.</summary>
     public required string CniBinDirectory { get; init; }
 
-    /// <summary>Start a <c>strata agent</c> per node. Without agents, something else must register the Nodes.</summary>
-    public bool StartAgents { get; init; } = true;
-
     public TimeSpan ApiServerTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
@@ -63,13 +60,10 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
         // From here on the lab stays up on failure, so its logs can be read.
         await WaitForApiServerAsync(cancellationToken);
         WriteKubeconfigs();
-        if (options.StartAgents)
-        {
-            Report("registering the nodes");
-            await RegisterNodesAsync(cancellationToken);
-            Report("starting the agents");
-            StartAgents();
-        }
+        Report("registering the nodes");
+        await RegisterNodesAsync(cancellationToken);
+        Report("starting the agents");
+        StartAgents();
 
         await WaitForNodesAsync(cancellationToken);
         return _state;

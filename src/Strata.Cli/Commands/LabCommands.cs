@@ -64,11 +64,10 @@ internal static class LabCommands
         var strata = new Option<string?>("--strata") { Description = "The strata executable to run as API server and agents (default: this one)." };
         var cniBin = new Option<string?>("--cni-bin") { Description = "Strata's CNI plugins (default: the cni directory next to the strata executable)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for every node to be Ready.", DefaultValueFactory = _ => 120 };
-        var noAgents = new Option<bool>("--no-agents") { Description = "Build the lab and the control plane but start no agents (for tests: they register the nodes).", Hidden = true };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step on stderr." };
         var command = new Command("up", "Build the lab: the underlay, the node namespaces, the control plane and an agent per node; wait until every node is Ready.")
         {
-            nodes, backend, proxyMode, config, apiPort, strata, cniBin, timeout, noAgents, verbose,
+            nodes, backend, proxyMode, config, apiPort, strata, cniBin, timeout, verbose,
         };
         location.AddTo(command);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(() =>
@@ -87,7 +86,6 @@ internal static class LabCommands
             {
                 StrataPath = strataPath,
                 CniBinDirectory = result.GetValue(cniBin) ?? DefaultCniBin(strataPath),
-                StartAgents = !result.GetValue(noAgents),
                 ReadyTimeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
             };
             using var loggerFactory = LoggerFactory.Create(b => b

@@ -32,14 +32,13 @@ internal sealed partial class TestLab : IDisposable
     public static string StrataPath => Path.Combine(Repository.Root, "out", "strata");
 
     /// <summary>Whether out/strata has the agent yet; without it the tests register the Nodes themselves, as an agent would.</summary>
-    public static bool HasAgent { get; } = File.Exists(StrataPath) && Tool.Run(StrataPath, "agent", "--help").Stdout.Contains("strata agent", StringComparison.Ordinal);
 
     public string[] Location => ["--name", Name, "--state-dir", StateDirectory];
 
     public async Task<(int ExitCode, string Stdout, string Stderr)> UpAsync(int nodes)
     {
         var start = new ProcessStartInfo(StrataPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in (string[])["up", "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-port", ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "90", .. Location, .. HasAgent ? Array.Empty<string>() : ["--no-agents"]])
+        foreach (string arg in (string[])["up", "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-port", ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "90", .. Location])
         {
             start.ArgumentList.Add(arg);
         }
@@ -51,11 +50,6 @@ internal sealed partial class TestLab : IDisposable
         var exited = process.WaitForExitAsync(cancel.Token);
         try
         {
-            if (!HasAgent)
-            {
-                await RegisterNodesAsync(nodes, exited, cancel.Token);
-            }
-
             await exited;
         }
         catch
@@ -67,65 +61,6 @@ internal sealed partial class TestLab : IDisposable
         }
 
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>What an agent does first: register the Node with its InternalIP and a Ready condition.</summary>
-    private async Task RegisterNodesAsync(int count, Task exited, CancellationToken cancellationToken)
-    {
-        while (!File.Exists(Kubeconfig))
-        {
-            if (exited.IsCompleted)
-            {
-                return;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        // A crashed lab's kubeconfig may still be there until up removes the leftovers: retry until this up's API server answers.
-        while (true)
-        {
-            try
-            {
-                await RegisterOnceAsync(count, cancellationToken);
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or NullReferenceException or k8s.Exceptions.KubeConfigException && !exited.IsCompleted)
-            {
-                await Task.Delay(200, cancellationToken);
-            }
-        }
-    }
-
-    private async Task RegisterOnceAsync(int count, CancellationToken cancellationToken)
-    {
-        using var client = RemoteKubeClient.FromKubeconfig(Kubeconfig);
-        var state = LabState.Load(StateDirectory)!;
-        foreach (var node in state.Nodes.Take(count))
-        {
-            if (await client.GetAsync<V1Node>(null, node.Name, cancellationToken) is null)
-            {
-                await client.CreateAsync(new V1Node { Metadata = new V1ObjectMeta { Name = node.Name } }, cancellationToken);
-            }
-
-            for (int attempt = 0; ; attempt++)
-            {
-                var current = (await client.GetAsync<V1Node>(null, node.Name, cancellationToken))!;
-                current.Status = new V1NodeStatus
-                {
-                    Addresses = [new V1NodeAddress { Type = "InternalIP", Address = node.Address }, new V1NodeAddress { Type = "Hostname", Address = node.Name }],
-                    Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", Message = "registered by the test", LastHeartbeatTime = DateTime.UtcNow, LastTransitionTime = DateTime.UtcNow }],
-                };
-                try
-                {
-                    await client.UpdateStatusAsync(current, cancellationToken);
-                    break;
-                }
-                catch (KubeApiException) when (attempt < 10)
-                {
-                }
-            }
-        }
     }
 
     public (int ExitCode, string Stdout, string Stderr) Strata(params string[] args) => Tool.Run(StrataPath, [.. args, .. Location]);
