@@ -101,6 +101,37 @@ public sealed class LabClusterTests
         }
     }
 
+    [LabFact]
+    public async Task AnAgentKilledInTheMiddleOfChurnIsRestartedAndTheNodeConverges()
+    {
+        using var lab = new TestLab();
+        var (code, _, stderr) = await lab.UpAsync(nodes: 2);
+        Assert.True(code == 0, $"strata up exited {code}: {stderr}");
+        var agent = LabState.Load(lab.StateDirectory)!.Processes.Single(p => p.Role == "node1");
+
+        lab.Kubectl("create", "deployment", "churn", "--image=busybox", "--replicas=30", "--", "sleep", "3600");
+        await EventuallyAsync(() => lab.Kubectl("get", "pods", "--field-selector=spec.nodeName=node1,status.phase=Running", "-o", "name") != "", "the first pods on node1 to run");
+        Tool.Check("kill", "-9", agent.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // Restarted as its supervisor would, inside the node's namespaces; `down` stops it with the lab.
+        var layout = new NodeLayout(lab.StateDirectory, "node1");
+        var restart = new System.Diagnostics.ProcessStartInfo(TestLab.StrataPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])["exec", "node1", .. lab.Location, "--", TestLab.StrataPath, "agent", "--roles", "kubelet", "--node-name", "node1",
+            "--node-ip", "172.19.0.8", "--kubeconfig", layout.Kubeconfig, "--cluster-dns", "10.233.0.3"])
+        {
+            restart.ArgumentList.Add(arg);
+        }
+
+        using var restarted = System.Diagnostics.Process.Start(restart)!;
+        _ = restarted.StandardOutput.ReadToEndAsync();
+        _ = restarted.StandardError.ReadToEndAsync();
+        lab.Kubectl("rollout", "status", "deployment/churn", "--timeout=120s");
+
+        lab.Kubectl("delete", "deployment", "churn", "--wait=true");
+        await EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", "the churn's pods to be deleted");
+        AssertNodesClean(lab);
+    }
+
     private static void AssertNodesClean(TestLab lab)
     {
         foreach (string node in new[] { "node1", "node2" })
