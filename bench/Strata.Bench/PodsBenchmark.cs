@@ -88,7 +88,8 @@ public sealed class PodsBenchmark(string strataPath, string strataPlugins, int n
             double upSeconds = up.Elapsed.TotalSeconds;
 
             progress?.Invoke($"creating {pods} pods at once");
-            var (startup, wall) = await MeasureStartupAsync(RemoteKubeClient.FromKubeconfig(LabPaths.Kubeconfig(state.StateDirectory)), ct);
+            using var client = RemoteKubeClient.FromKubeconfig(LabPaths.Kubeconfig(state.StateDirectory));
+            var (startup, wall) = await MeasureStartupAsync(client, ct);
             return new PodsBenchmarkReport(nodes, pods, upSeconds, startup, wall, reference, referenceWall);
         }
         finally

@@ -33,7 +33,6 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private LabState _state = null!;
 
-    public LabState State => _state;
 
     public async Task<LabState> UpAsync(CancellationToken cancellationToken = default)
     {
@@ -342,7 +341,9 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
     private void Start(string role, SpawnSpec spawn)
     {
         int pid = LabSpawner.Spawn(spawn);
-        ulong startTime = ProcessIdentity.Read(pid)?.StartTime ?? 0;
+        // Without its start time a process could never be told from a later one with its pid, nor stopped by down.
+        ulong startTime = ProcessIdentity.Read(pid)?.StartTime
+            ?? throw new LabException($"{role} (pid {pid}) exited as soon as it started; see `strata logs {role}{NameFlag}`");
         _state.Record(s => s.Processes.Add(new LabProcess(role, pid, startTime)));
         LabLog.Started(_logger, spec.Name, role, pid);
     }
@@ -404,12 +405,24 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
     private void WriteKubeconfigs()
     {
         string hostKubeconfig = File.ReadAllText(Path.Combine(LabPaths.ApiServerData(spec.StateDirectory), "kubeconfig"));
-        File.WriteAllText(LabPaths.Kubeconfig(spec.StateDirectory), hostKubeconfig);
+        WritePrivate(LabPaths.Kubeconfig(spec.StateDirectory), hostKubeconfig);
         string nodeKubeconfig = KubeconfigRewriter.WithServer(hostKubeconfig, $"https://{spec.ApiAddress}:{LabSpec.LabApiPort}");
         foreach (var node in spec.Nodes)
         {
-            File.WriteAllText(new NodeLayout(spec.StateDirectory, node.Name).Kubeconfig, nodeKubeconfig);
+            WritePrivate(new NodeLayout(spec.StateDirectory, node.Name).Kubeconfig, nodeKubeconfig);
         }
+    }
+
+    /// <summary>A kubeconfig carries the admin token: 0600, as the API server writes its own.</summary>
+    private static void WritePrivate(string path, string text)
+    {
+        File.WriteAllText(path, "");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(path, text);
     }
 
     /// <summary>

@@ -84,9 +84,6 @@ public sealed class LabState
 
     public string ToJson() => JsonSerializer.Serialize(this, LabStateJson.Default.LabState);
 
-    public static LabState FromJson(string json) =>
-        JsonSerializer.Deserialize(json, LabStateJson.Default.LabState) ?? throw new LabException("empty state");
-
     /// <summary>Adds a namespace, mount or path once, and saves before the caller creates it.</summary>
     public void Record(Action<LabState> change)
     {

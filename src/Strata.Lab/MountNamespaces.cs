@@ -34,7 +34,7 @@ internal static class MountNamespaces
             File.WriteAllBytes(file, []);
         }
 
-        NamespaceThread.OnDedicatedThread("lab mntns", () =>
+        Strata.Netlink.DedicatedThread.Run("lab mntns", () =>
         {
             using var original = SafeNamespaceHandle.Open("/proc/thread-self/ns/mnt");
             NamespaceThread.Check(unshare(CLONE_FS), "unshare(CLONE_FS)");

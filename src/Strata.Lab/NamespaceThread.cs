@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using static Strata.Lab.Interop.Libc;
 
 namespace Strata.Lab;
@@ -16,7 +15,7 @@ internal static class NamespaceThread
         // Opened on the caller's thread, so the paths resolve in the host's mount namespace.
         using var net = netnsPath is null ? null : SafeNamespaceHandle.Open(netnsPath);
         using var mnt = mountNamespacePath is null ? null : SafeNamespaceHandle.Open(mountNamespacePath);
-        return OnDedicatedThread("lab ns", () =>
+        return Strata.Netlink.DedicatedThread.Run("lab ns", () =>
         {
             using var originalNet = net is null ? null : SafeNamespaceHandle.Open("/proc/thread-self/ns/net");
             using var originalMnt = mnt is null ? null : SafeNamespaceHandle.Open("/proc/thread-self/ns/mnt");
@@ -53,31 +52,6 @@ internal static class NamespaceThread
                 }
             }
         });
-    }
-
-    public static T OnDedicatedThread<T>(string name, Func<T> action)
-    {
-        T result = default!;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = action();
-            }
-            catch (Exception ex)
-            {
-                failure = ExceptionDispatchInfo.Capture(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name,
-        };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
     }
 
     internal static void Check(int rc, string call)

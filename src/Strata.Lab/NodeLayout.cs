@@ -32,7 +32,7 @@ public sealed record NodeLayout(string StateDirectory, string Node)
     /// <summary>The persistent mount namespace file.</summary>
     public string MountNamespace => Path.Combine(StateDirectory, "ns", Node + ".mnt");
 
-    public string Log => Path.Combine(StateDirectory, "logs", Node + ".log");
+    public string Log => LabPaths.Log(StateDirectory, Node);
 
     public IReadOnlyList<NodeMount> Mounts => [.. Table.Select(m => new NodeMount(Path.Combine(Directory, m.Relative), m.Target, m.IsFile))];
 }

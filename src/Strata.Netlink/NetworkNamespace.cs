@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using static Strata.Netlink.Interop.Libc;
 
@@ -69,7 +68,7 @@ public sealed class NetworkNamespace : IDisposable
         }
         try
         {
-            RunOnDedicatedThread($"netns add {name}", () =>
+            DedicatedThread.Run($"netns add {name}", () =>
             {
                 using var original = OpenPath("/proc/thread-self/ns/net", "current");
                 if (unshare(CLONE_NEWNET) != 0)
@@ -123,7 +122,7 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Runs <paramref name="action"/> on a dedicated thread switched into this namespace, and waits for it.</summary>
     public T Run<T>(Func<T> action)
     {
-        return RunOnDedicatedThread($"netns {Name}", () =>
+        return DedicatedThread.Run($"netns {Name}", () =>
         {
             using var original = OpenPath("/proc/thread-self/ns/net", "current");
             SwitchTo(this.Handle, Name);
@@ -241,35 +240,6 @@ public sealed class NetworkNamespace : IDisposable
         {
             throw new NetlinkException("setns", name, Marshal.GetLastPInvokeError());
         }
-    }
-
-    /// <summary>
-    /// setns(2) and unshare(2) change only the calling thread, so namespace work gets a thread of
-    /// its own that is never returned to the pool (conventions.md, rule 5).
-    /// </summary>
-    private static T RunOnDedicatedThread<T>(string description, Func<T> action)
-    {
-        T result = default!;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = action();
-            }
-            catch (Exception ex)
-            {
-                failure = ExceptionDispatchInfo.Capture(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = description.Length > 15 ? description[..15] : description,
-        };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
     }
 
     /// <summary>mkdir /run/netns, and make it a shared mount point, exactly as iproute2's netns_add.</summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
+using Strata.Cni;
 
 namespace Strata.Agent.Agnhost;
 
@@ -9,35 +11,15 @@ public static class GoFormat
 {
     /// <summary>A JSON object of string values with sorted keys, as Go's <c>json.Marshal</c> writes a map[string]string.</summary>
     public static string JsonObject(IEnumerable<KeyValuePair<string, string>> values) =>
-        "{" + string.Join(",", values.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => JsonString(p.Key) + ":" + JsonString(p.Value))) + "}";
+        GoJson.Serialize(GoJson.Sorted(new JsonObject(values.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value))))));
 
     /// <summary>A JSON object of string arrays with sorted keys (Go's map[string][]string).</summary>
     public static string JsonObject(IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> values) =>
-        "{" + string.Join(",", values.OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => JsonString(p.Key) + ":[" + string.Join(",", p.Value.Select(JsonString)) + "]")) + "}";
+        GoJson.Serialize(GoJson.Sorted(new JsonObject(values.Select(p =>
+            KeyValuePair.Create(p.Key, (JsonNode?)new JsonArray([.. p.Value.Select(v => (JsonNode?)JsonValue.Create(v))]))))));
 
     /// <summary>A JSON string as Go writes it: HTML-safe (&lt; &gt; &amp; escaped), other characters as they are.</summary>
-    public static string JsonString(string value)
-    {
-        var text = new StringBuilder("\"");
-        foreach (char c in value)
-        {
-            switch (c)
-            {
-                case '"': text.Append("\\\""); break;
-                case '\\': text.Append("\\\\"); break;
-                case '\n': text.Append("\\n"); break;
-                case '\r': text.Append("\\r"); break;
-                case '\t': text.Append("\\t"); break;
-                case '<' or '>' or '&' or '\u2028' or '\u2029' or < ' ':
-                    text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    break;
-                default: text.Append(c); break;
-            }
-        }
-
-        return text.Append('"').ToString();
-    }
+    public static string JsonString(string value) => GoJson.Serialize(JsonValue.Create(value));
 
     /// <summary>Go's <c>%q</c> of a string (for ASCII text: a C-style double-quoted string).</summary>
     public static string Quote(string value)

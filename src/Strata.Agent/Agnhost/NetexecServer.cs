@@ -18,7 +18,6 @@ namespace Strata.Agent.Agnhost;
 /// </summary>
 public sealed class NetexecServer : IAsyncDisposable
 {
-    private readonly NetexecOptions _options;
     private readonly ILogger _logger;
     private readonly WebApplication _app;
     private readonly List<UdpHostnameServer> _udp = [];
@@ -28,7 +27,6 @@ public sealed class NetexecServer : IAsyncDisposable
 
     private NetexecServer(NetexecOptions options, ILoggerFactory loggers, WebApplication app)
     {
-        _options = options;
         _logger = loggers.CreateLogger("Strata.Agent.Agnhost.Netexec");
         _app = app;
         _handlers = new NetexecHandlers(options, _logger, this);

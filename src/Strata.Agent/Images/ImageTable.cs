@@ -69,15 +69,8 @@ public static class ImageTable
 
         var reference = ImageReference.Parse(container.Image);
         var request = new ImageRequest(pod, container, reference, context);
-        foreach (var rule in Rules)
-        {
-            if (rule.Matches(reference))
-            {
-                return rule.Resolve(request);
-            }
-        }
-
-        return NeverPull(container.Image);
+        // The last rule matches every image (a command as given, or ErrImageNeverPull).
+        return Rules.First(rule => rule.Matches(reference)).Resolve(request);
     }
 
     /// <summary>The kubelet's answer for an image that is not present and may not be pulled.</summary>

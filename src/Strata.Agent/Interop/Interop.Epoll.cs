@@ -9,10 +9,9 @@ internal static partial class Interop
         // <sys/epoll.h>
         internal const int EPOLL_CLOEXEC = 0x80000;
         internal const int EPOLL_CTL_ADD = 1;
-        internal const int EPOLL_CTL_DEL = 2;
         internal const uint EPOLLIN = 0x001;
 
-        /// <summary>struct epoll_event is packed on x86_64 (12 bytes).</summary>
+        /// <summary>struct epoll_event is packed on x86_64 (12 bytes); other architectures lay it out in 16, which this does not handle.</summary>
         [StructLayout(LayoutKind.Sequential, Pack = 4)]
         internal struct EpollEvent
         {

@@ -13,12 +13,9 @@ internal static partial class Interop
         // <sys/wait.h>, <linux/wait.h>
         internal const int P_PIDFD = 3;
         internal const int WEXITED = 4;
-        internal const int WNOHANG = 1;
 
         // <asm-generic/siginfo.h>: si_code of SIGCHLD.
         internal const int CLD_EXITED = 1;
-        internal const int CLD_KILLED = 2;
-        internal const int CLD_DUMPED = 3;
 
         /// <summary>siginfo_t for SIGCHLD on 64-bit Linux: the union starts at offset 16 (128 bytes in all).</summary>
         [StructLayout(LayoutKind.Explicit, Size = 128)]

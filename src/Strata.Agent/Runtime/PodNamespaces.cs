@@ -21,62 +21,52 @@ public sealed record PodFilesystem(string ResolvConf, string Hosts, string Hostn
 /// </summary>
 public static class PodNamespaces
 {
-    public const string HolderFile = "holder";
+    private const string HolderFile = "holder";
 
     private const string HolderProgram = "/bin/sleep";
 
     // The holders this agent started, so that it reaps them; after a restart they are adopted and init reaps them.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SpawnedProcess> Holders = new();
 
-    /// <summary>Creates the namespaces and their holder; returns the paths containers join (Uts null when the pod keeps the node's).</summary>
-    public static (string Mount, string? Uts) Create(string nsDirectory, PodFilesystem files)
+    /// <summary>Creates the namespaces and their holder; returns the paths containers join.</summary>
+    public static (string Mount, string Uts) Create(string nsDirectory, PodFilesystem files)
     {
         Directory.CreateDirectory(nsDirectory);
 
-        // Nothing here may queue work to the thread pool from the unshared thread (a TaskCompletionSource would): the
-        // pool can create a worker thread from the thread that queues, and that worker would live on in the pod's
-        // namespaces. A plain field and Join only.
-        int pid = 0;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        // On a thread of its own, which unshares, sets up the pod's files and starts the holder from there.
+        int pid;
+        try
         {
-            try
+            pid = Strata.Netlink.DedicatedThread.Run("pod namespaces", () =>
             {
                 Unshare(files);
-                pid = ProcessSpawner.SpawnHere(new SpawnRequest { Path = HolderProgram, ArgumentZero = "pause", Arguments = ["infinity"] });
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "pod namespaces",
-        };
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
+                return ProcessSpawner.SpawnHere(new SpawnRequest { Path = HolderProgram, ArgumentZero = "pause", Arguments = ["infinity"] });
+            });
+        }
+        catch
         {
             Remove(nsDirectory);
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
         }
 
         var holder = SpawnedProcess.Started(pid);
         Holders[nsDirectory] = holder;
         File.WriteAllText(Path.Combine(nsDirectory, HolderFile), $"{holder.Pid} {holder.StartTime}\n");
-        return Paths(nsDirectory, files.HostnameValue is not null) ?? throw new SandboxException($"the namespace holder of {nsDirectory} exited at once", 0);
+        return Paths(nsDirectory) ?? throw new SandboxException($"the namespace holder of {nsDirectory} exited at once");
     }
 
-    /// <summary>The namespace files of a live holder, or null when it is gone (a reboot, a crash, a kill).</summary>
-    public static (string Mount, string? Uts)? Paths(string nsDirectory, bool ownUts)
+    /// <summary>
+    /// The namespace files of a live holder, or null when it is gone (a reboot, a crash, a kill). A pod that keeps the
+    /// node's hostname has a holder in the node's UTS namespace, so joining it changes nothing.
+    /// </summary>
+    public static (string Mount, string Uts)? Paths(string nsDirectory)
     {
         if (ReadHolder(nsDirectory) is not var (pid, startTime) || SpawnedProcess.ReadStartTime(pid) != startTime)
         {
             return null;
         }
 
-        return ($"/proc/{pid}/ns/mnt", ownUts ? $"/proc/{pid}/ns/uts" : null);
+        return ($"/proc/{pid}/ns/mnt", $"/proc/{pid}/ns/uts");
     }
 
     /// <summary>Ends the holder (the namespaces go with their last process) and removes the directory; nothing there is not an error.</summary>

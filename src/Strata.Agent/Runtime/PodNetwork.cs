@@ -22,8 +22,6 @@ public sealed class PodNetwork
         _runtime = new CniRuntime(new PluginInvoker([binDir], hostNetns, TimeSpan.FromSeconds(60)), new ResultCache(cacheDir));
     }
 
-    public ResultCache Cache => _runtime.Cache;
-
     /// <summary>The network pods join, or null with the reason when there is no valid configuration (the node is then NotReady).</summary>
     public NetworkConfigList? Current(out string? problem)
     {
@@ -97,10 +95,6 @@ public sealed class PodNetwork
             _runtime.Delete(list, attachment.ToRuntimeConf() with { NetNs = NetnsIfPresent(netnsPath) }, cancellationToken);
         }
     }
-
-    /// <summary>Sandbox ids that have a cached attachment (for garbage collection after a restart).</summary>
-    public IReadOnlyList<string> CachedSandboxes() =>
-        [.. _runtime.Cache.Attachments().Select(a => a.ContainerId).Distinct()];
 
     /// <summary>containerd's message: failed to setup network for sandbox …: plugin type="…" failed (add): ….</summary>
     public static string AddFailure(Exception e) => e switch

@@ -10,6 +10,7 @@ public sealed record PodPaths(string RootDir, string PodLogsDir)
     /// <summary>The pod's own resolv.conf, hosts and hostname, bind-mounted over /etc in its mount namespace.</summary>
     public string EtcDirectory(string uid) => Path.Combine(PodDirectory(uid), "etc");
 
+    /// <summary>Where the pod's namespace holder is recorded.</summary>
     public string NamespaceDirectory(string uid) => Path.Combine(PodDirectory(uid), "ns");
 
     /// <summary>Files an image asks for (an nginx configuration, …).</summary>

@@ -41,7 +41,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     {
         // Without a live holder the namespaces are gone: a path that does not exist makes a start or exec fail, naming it.
         string nsDir = paths.NamespaceDirectory(checkpoint.PodUid);
-        var held = PodNamespaces.Paths(nsDir, ownUts: !checkpoint.HostNetwork) ?? (Path.Combine(nsDir, "no-live-holder"), null);
+        var held = PodNamespaces.Paths(nsDir) ?? (Path.Combine(nsDir, "no-live-holder"), Path.Combine(nsDir, "no-live-holder"));
         return new NamespacePaths(
             Net: checkpoint.Netns is { } netns ? NetnsPath(netns) : nodeNetns is null ? null : nodeNetns.Contains('/') ? nodeNetns : NetnsPath(nodeNetns),
             Mount: held.Mount,
@@ -49,11 +49,10 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     }
 
     /// <summary>
-    /// Creates the sandbox. <paramref name="files"/> renders the /etc files from the pod's IPs. Throws
-    /// <see cref="PodNetworkException"/> when CNI ADD fails and <see cref="SandboxException"/> for the rest, with
-    /// nothing left behind.
+    /// Creates the sandbox and returns how long its network (netns + CNI ADD) and its namespaces took.
+    /// <paramref name="files"/> renders the /etc files from the pod's IPs. Throws <see cref="PodNetworkException"/>
+    /// when CNI ADD fails and <see cref="SandboxException"/> for the rest, with nothing left behind.
     /// </summary>
-    /// <summary>Makes the sandbox; returns how long its network (netns + CNI ADD) and its namespaces took.</summary>
     public SandboxTimings Create(SandboxCheckpoint checkpoint, V1Pod pod, string nodeIp, Func<IReadOnlyList<string>, PodEtcFiles> files, CancellationToken cancellationToken)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -95,7 +94,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
         catch (Exception e) when (e is not OperationCanceledException)
         {
             TeardownQuietly(checkpoint);
-            throw e is PodNetworkException or SandboxException ? e : new SandboxException(e.Message, 0, e);
+            throw e is PodNetworkException or SandboxException ? e : new SandboxException(e.Message, e);
         }
         catch (OperationCanceledException)
         {
@@ -179,7 +178,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
             return false;
         }
 
-        return PodNamespaces.Paths(paths.NamespaceDirectory(checkpoint.PodUid), ownUts: false) is not null;
+        return PodNamespaces.Paths(paths.NamespaceDirectory(checkpoint.PodUid)) is not null;
     }
 
     /// <summary>Every checkpoint under the root dir (for adoption after a restart).</summary>

@@ -199,7 +199,7 @@ public sealed class KubeletServer : IAsyncDisposable
             var command = string.Join(' ', options.Command);
             KubeletServerLog.ExecStarted(logger, target.Namespace, target.Pod, target.Container, command, protocol.Name, options.Tty);
             var status = await new ExecSession(connection, target, options, container, logger).RunAsync(context.RequestAborted);
-            KubeletServerLog.ExecEnded(logger, target.Namespace, target.Pod, target.Container, command, status.ToStatus(options.Command).ToJsonString());
+            KubeletServerLog.ExecEnded(logger, target.Namespace, target.Pod, target.Container, command, status.ExitCode, status.Error);
         }
 
         private static async Task TextAsync(HttpContext context, int status, string text)

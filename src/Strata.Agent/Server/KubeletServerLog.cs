@@ -16,8 +16,8 @@ internal static partial class KubeletServerLog
     [LoggerMessage(7503, LogLevel.Debug, "exec {Namespace}/{Pod}/{Container} [{Command}] over {Protocol}, tty={Tty}")]
     public static partial void ExecStarted(ILogger logger, string @namespace, string pod, string container, string command, string protocol, bool tty);
 
-    [LoggerMessage(7504, LogLevel.Debug, "exec {Namespace}/{Pod}/{Container} [{Command}] ended: {Status}")]
-    public static partial void ExecEnded(ILogger logger, string @namespace, string pod, string container, string command, string status);
+    [LoggerMessage(7504, LogLevel.Debug, "exec {Namespace}/{Pod}/{Container} [{Command}] ended: exit code {ExitCode}, error {Error}")]
+    public static partial void ExecEnded(ILogger logger, string @namespace, string pod, string container, string command, int? exitCode, string? error);
 
     [LoggerMessage(7505, LogLevel.Information, "exec {Namespace}/{Pod}/{Container} [{Command}]: the client went away or the server is stopping, killing pid {Pid}")]
     public static partial void ExecAbandoned(ILogger logger, string @namespace, string pod, string container, string command, int pid);

@@ -126,9 +126,8 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>out/cni next to the strata executable (make build puts both there).</summary>
-    internal static string DefaultPluginDirectory() =>
-        Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? ".", "cni");
+    /// <summary>out/cni next to the strata executable (make build puts both there), through an installed symlink.</summary>
+    internal static string DefaultPluginDirectory() => LabCommands.DefaultCniBin(Environment.ProcessPath ?? "strata");
 
     internal static void RequireRoot(string command)
     {

@@ -57,8 +57,8 @@ internal static class LabCommands
     {
         var location = new LabLocation();
         var nodes = new Option<int?>("--nodes") { Description = "How many nodes (default 3: node1 172.19.0.8, node2 .13, node3 .15)." };
-        var backend = new Option<string?>("--backend") { Description = "The pod network backend: vxlan, host-gw or udp (default vxlan)." };
-        var proxyMode = new Option<string?>("--proxy-mode") { Description = "The Service proxy mode: iptables (default)." };
+        var backend = new Option<string?>("--backend") { Description = "The pod network backend: vxlan, host-gw or udp (default vxlan); recorded now, used once flannel runs (issue #8)." };
+        var proxyMode = new Option<string?>("--proxy-mode") { Description = "The Service proxy mode: iptables (default); recorded now, used once the proxy runs (issue #9)." };
         var config = new Option<string?>("--config") { Description = "A lab.yaml with name, nodes, underlay, apiAddress, apiPort, backend, proxyMode, clusterCidr, serviceCidr." };
         var apiPort = new Option<int?>("--api-port") { Description = "The API server's port on the host's 127.0.0.1 (default 6443)." };
         var strata = new Option<string?>("--strata") { Description = "The strata executable to run as API server and agents (default: this one)." };
@@ -144,7 +144,7 @@ internal static class LabCommands
     }
 
     /// <summary>The cni directory next to the real strata executable (through an installed symlink such as /usr/local/bin/strata).</summary>
-    private static string DefaultCniBin(string strataPath)
+    internal static string DefaultCniBin(string strataPath)
     {
         var file = new FileInfo(strataPath);
         string real = file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName;

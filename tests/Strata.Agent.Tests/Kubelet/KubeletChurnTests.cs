@@ -37,7 +37,7 @@ public sealed class KubeletChurnTests
             ? Directory.EnumerateFiles(Path.Combine(h.IpamDirectory, "strata-t")).Where(f => !Path.GetFileName(f).StartsWith("last_reserved_ip", StringComparison.Ordinal) && Path.GetFileName(f) != "lock")
             : []);
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(h.Config.RootDir, "pods")));
-        Assert.Empty(KubeletHarness.MountsUnder(h.Config.RootDir));
+        Assert.Empty(KubeletHarness.LiveHolders());
         Assert.Empty(Directory.Exists(Path.Combine(h.Config.CniCacheDir, "results")) ? Directory.EnumerateFiles(Path.Combine(h.Config.CniCacheDir, "results")) : []);
         var links = Tool.IpJson(h.Node.Name, "link", "show");
         Assert.DoesNotContain(links.EnumerateArray(), l => l.GetProperty("ifname").GetString()!.StartsWith("veth", StringComparison.Ordinal));

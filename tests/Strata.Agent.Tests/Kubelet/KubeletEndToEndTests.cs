@@ -93,12 +93,14 @@ public sealed class KubeletEndToEndTests
         // Delete: SIGTERM ends sleep, then everything goes.
         string ipFile = Path.Combine(h.IpamDirectory, "strata-t", pod.Status.PodIP);
         Assert.True(File.Exists(ipFile));
+        var holder = h.Holder(pod);
+        Assert.True(KubeletHarness.IsAlive(holder), "the pod's namespaces are held");
         h.Plane.KubectlOk("delete", "pod", "web", "--wait=false");
         await ControlPlane.EventuallyAsync(async () => await h.GetPodAsync("web") is null, $"the pod deleted\n{h.Log}");
         Assert.False(File.Exists(netns), "the netns is removed");
         Assert.False(File.Exists(ipFile), "the IP is released");
         Assert.False(Directory.Exists($"/proc/{pid}"), "the process is gone");
-        Assert.Empty(KubeletHarness.MountsUnder(Path.Combine(h.Config.RootDir, "pods")));
+        Assert.False(KubeletHarness.IsAlive(holder), "the namespace holder is gone");
         Assert.False(Directory.Exists(Path.Combine(h.Config.RootDir, "pods", pod.Metadata.Uid)));
     }
 
@@ -155,7 +157,7 @@ public sealed class KubeletEndToEndTests
             l => l.Items.Where(e => e.Reason == "FailedCreatePodSandBox").Sum(e => e.Count ?? 1) >= 2, "a second failed attempt");
         Assert.Empty(SandboxNetns().Except(netnsBefore));
         Assert.False(Directory.Exists(Path.Combine(h.Config.RootDir, "pods", pod.Metadata.Uid)), "no sandbox left from the failed attempt");
-        Assert.Empty(KubeletHarness.MountsUnder(h.Config.RootDir));
+        Assert.Empty(KubeletHarness.LiveHolders());
 
         // Fixed conflist: the retry succeeds.
         h.WriteConflist();
@@ -201,18 +203,19 @@ public sealed class KubeletEndToEndTests
         var orphan = await h.WaitForPodAsync("orphan", p => p.Status?.Phase == "Running", "running");
         var keepCheckpoint = h.Checkpoint(keep);
         var orphanCheckpoint = h.Checkpoint(orphan);
+        var orphanHolder = h.Holder(orphan);
 
         await h.StopKubeletAsync();
         await h.Plane.Client.DeleteAsync<V1Pod>("default", "orphan", new Strata.Controllers.Client.DeleteRequest(GracePeriodSeconds: 0));
         Assert.True(Directory.Exists($"/proc/{orphanCheckpoint.Containers.Single().Pid}"), "the orphan still runs while no agent does");
 
         h.StartKubelet();
-        // The pod directory goes last (after the processes, CNI DEL, the netns and the mounts).
+        // The pod directory goes last (after the processes, the namespace holder, CNI DEL and the netns).
         await ControlPlane.EventuallyAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(h.Config.RootDir, "pods", orphan.Metadata.Uid))), "the orphan's sandbox removed");
         Assert.False(File.Exists(Path.Combine("/run/netns", orphanCheckpoint.Netns!)), "the orphan's netns removed");
         Assert.NotEqual(orphanCheckpoint.Containers.Single().StartTime, SpawnedProcess.ReadStartTime(orphanCheckpoint.Containers.Single().Pid));
         Assert.False(File.Exists(Path.Combine(h.IpamDirectory, "strata-t", orphan.Status.PodIP)), "the orphan's IP released");
-        Assert.DoesNotContain(KubeletHarness.MountsUnder(h.Config.RootDir), m => m.Contains(orphan.Metadata.Uid, StringComparison.Ordinal));
+        Assert.False(KubeletHarness.IsAlive(orphanHolder), "the orphan's namespace holder stopped");
 
         var adopted = h.Checkpoint(keep).Containers.Single();
         Assert.Equal((keepCheckpoint.Containers.Single().Pid, 0), (adopted.Pid, adopted.RestartCount));
@@ -231,7 +234,7 @@ public sealed class KubeletEndToEndTests
     {
         await using var h = await KubeletHarness.StartAsync();
         h.WriteConflist();
-        // As if the agent died between creating the netns and the pod's namespaces: a checkpoint, a netns, no mounts.
+        // As if the agent died between creating the netns and the pod's namespaces: a checkpoint, a netns, no namespace holder.
         string uid = Guid.NewGuid().ToString();
         string netns = $"cni-{Guid.NewGuid()}";
         new SandboxCheckpoint { PodUid = uid, PodNamespace = "default", PodName = "crashed", SandboxId = new string('a', 64), Netns = netns }

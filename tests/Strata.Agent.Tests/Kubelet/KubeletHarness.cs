@@ -10,7 +10,7 @@ namespace Strata.Agent.Tests.Kubelet;
 /// <summary>
 /// A control plane, a scratch node netns, private directories (root dir, logs, CNI conf/cache/IPAM) and the kubelet
 /// role running in-process against that netns with Strata's plugins from out/cni. Dispose stops the role, removes
-/// every pod sandbox it made (processes, CNI, netns, mounts), then the netns and the directories.
+/// every pod sandbox it made (processes, namespace holders, CNI, netns), then the netns and the directories.
 /// </summary>
 public sealed class KubeletHarness : IAsyncDisposable
 {
@@ -164,11 +164,6 @@ public sealed class KubeletHarness : IAsyncDisposable
         Node.Dispose();
         await Plane.DisposeAsync();
         _loggers.Dispose();
-        foreach (var mount in MountsUnder(_dir).Reverse())
-        {
-            Tool.Run("umount", "-l", mount);
-        }
-
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -185,8 +180,31 @@ public sealed class KubeletHarness : IAsyncDisposable
             .Select(c => c.Netns).OfType<string>().Where(n => File.Exists(Path.Combine("/run/netns", n)))];
     }
 
-    public static IReadOnlyList<string> MountsUnder(string dir) =>
-        [.. File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(dir, StringComparison.Ordinal))];
+    /// <summary>The namespace holder (pid, start time) the agent recorded for a pod.</summary>
+    public (int Pid, ulong StartTime) Holder(V1Pod pod)
+    {
+        var parts = File.ReadAllText(Path.Combine(Config.RootDir, "pods", pod.Metadata.Uid, "ns", "holder")).Split(' ', StringSplitOptions.TrimEntries);
+        return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), ulong.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public static bool IsAlive((int Pid, ulong StartTime) process) => SpawnedProcess.ReadStartTime(process.Pid) == process.StartTime;
+
+    /// <summary>Namespace holders (argv[0] "pause") that this test process's kubelets started and that still run.</summary>
+    public static IReadOnlyList<int> LiveHolders() =>
+        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Select(n => int.TryParse(n, out int pid) ? pid : 0).Where(pid => pid > 0 && IsOurHolder(pid))];
+
+    private static bool IsOurHolder(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("pause\0", StringComparison.Ordinal)
+                && File.ReadLines($"/proc/{pid}/status").Contains($"PPid:\t{Environment.ProcessId}");
+        }
+        catch (IOException)
+        {
+            return false; // gone meanwhile
+        }
+    }
 
     private sealed class WriterLoggerProvider(StringWriter writer) : ILoggerProvider
     {

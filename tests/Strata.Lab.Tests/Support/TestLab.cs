@@ -31,7 +31,6 @@ internal sealed partial class TestLab : IDisposable
 
     public static string StrataPath => Path.Combine(Repository.Root, "out", "strata");
 
-    /// <summary>Whether out/strata has the agent yet; without it the tests register the Nodes themselves, as an agent would.</summary>
 
     public string[] Location => ["--name", Name, "--state-dir", StateDirectory];
 

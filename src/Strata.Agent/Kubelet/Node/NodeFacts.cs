@@ -69,7 +69,8 @@ public sealed record NodeFacts(
         return "Linux";
     }
 
-    private static string ReadOr(string path, string fallback)
+    /// <summary>A file's text, or <paramref name="fallback"/> when it cannot be read.</summary>
+    internal static string ReadOr(string path, string fallback)
     {
         try
         {

@@ -16,9 +16,6 @@ public sealed class NodeStatusReporter(IKubeClient client, KubeletConfig config,
     private readonly NodeFacts _facts = NodeFacts.Read(config.RootDir);
     private bool? _lastReady;
 
-    /// <summary>Whether the network was ready at the last post (pods wait for it).</summary>
-    public bool NetworkReady => _lastReady == true;
-
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var lastPost = DateTime.MinValue;

@@ -13,7 +13,7 @@ public sealed record PodRuntimeFacts(string? PodIp, IReadOnlyList<string> PodIps
 /// </summary>
 public static class ContainerEnvironment
 {
-    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    public const string DefaultPath = Runtime.ProcessSpawner.DefaultPath;
 
     public static IReadOnlyList<string> Build(V1Pod pod, V1Container container, PodRuntimeFacts facts, IReadOnlyList<string> imageEnvironment)
     {

@@ -90,7 +90,8 @@ public sealed class PodSyncLoop : Controller
     {
         foreach (var checkpoint in _sandboxes.Checkpoints())
         {
-            var pod = new RuntimePod(checkpoint) { SandboxReady = !checkpoint.NetworkReleased || checkpoint.HostNetwork };
+            // A checkpoint describes a sandbox that was made; a finished pod's released network stays released.
+            var pod = new RuntimePod(checkpoint) { SandboxReady = true };
             int running = 0;
             foreach (var saved in checkpoint.Containers)
             {
@@ -253,9 +254,9 @@ public sealed class PodSyncLoop : Controller
 
         try
         {
-            var dns = ResolvConf.ForPod(pod, ResolvConf.Parse(ReadOr(_config.NodeResolvConf)), _config.ClusterDns, _config.ClusterDomain);
+            var dns = ResolvConf.ForPod(pod, ResolvConf.Parse(Node.NodeFacts.ReadOr(_config.NodeResolvConf, string.Empty)), _config.ClusterDns, _config.ClusterDomain);
             string hostname = pod.Spec.HostNetwork == true ? System.Net.Dns.GetHostName() : HostsFile.Hostname(pod);
-            string nodeHosts = ReadOr(_config.NodeHostsFile);
+            string nodeHosts = Node.NodeFacts.ReadOr(_config.NodeHostsFile, string.Empty);
             var timings = await Task.Run(() => _sandboxes.Create(runtime.Checkpoint, pod, _config.NodeIp,
                 ips => new PodEtcFiles(ResolvConf.Render(dns), HostsFile.ForPod(pod, ips, nodeHosts, _config.ClusterDomain), hostname), cancellationToken), CancellationToken.None);
             runtime.SandboxReady = true;
@@ -590,12 +591,12 @@ public sealed class PodSyncLoop : Controller
             return;
         }
 
-        if (!process.HasExited)
+        // The group includes its leader (setsid made pgid = pid): one signal each, since a second SIGTERM means
+        // "quit now" to many programs. The pidfd is the fallback when the group cannot be signalled.
+        if (process.HasExited || Interop.Libc.kill(-process.Pid, signal) != 0)
         {
-            Interop.Libc.kill(-process.Pid, signal);
+            process.Signal(signal);
         }
-
-        process.Signal(signal);
     }
 
     private void KillNow(RuntimePod runtime)
@@ -736,18 +737,6 @@ public sealed class PodSyncLoop : Controller
         {
             var delay = wakeAt.Min() - now;
             Queue.AddAfter(key, delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(10));
-        }
-    }
-
-    private static string ReadOr(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return string.Empty;
         }
     }
 }

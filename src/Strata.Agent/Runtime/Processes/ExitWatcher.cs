@@ -29,7 +29,7 @@ internal sealed class ExitWatcher
         _watched[id] = process;
         _ids[process] = id;
         var ev = new EpollEvent { Events = EPOLLIN, Data = id };
-        if (epoll_ctl(_epoll, EPOLL_CTL_ADD, (int)pidfd.DangerousGetHandle(), &ev) != 0)
+        if (epoll_ctl(_epoll, EPOLL_CTL_ADD, pidfd.Fd, &ev) != 0)
         {
             Forget(process);
             process.OnWatchFailed(Errors.Last($"epoll_ctl ADD pid {process.Pid}"));

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using static Strata.Agent.Interop.Libc;
 
 namespace Strata.Agent.Runtime;
@@ -22,27 +21,7 @@ internal static class NamespaceEntry
         using var mnt = namespaces.Mount is null ? null : SafeFileDescriptor.Open(namespaces.Mount, "mount namespace");
         using var uts = namespaces.Uts is null ? null : SafeFileDescriptor.Open(namespaces.Uts, "UTS namespace");
 
-        T result = default!;
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = RunSwitched(net, mnt, uts, action);
-            }
-            catch (Exception ex)
-            {
-                failure = ExceptionDispatchInfo.Capture(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "strata ns entry",
-        };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
+        return Strata.Netlink.DedicatedThread.Run("strata ns entry", () => RunSwitched(net, mnt, uts, action));
     }
 
     private static T RunSwitched<T>(SafeFileDescriptor? net, SafeFileDescriptor? mnt, SafeFileDescriptor? uts, Func<T> action)

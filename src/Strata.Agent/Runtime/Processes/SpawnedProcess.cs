@@ -117,7 +117,7 @@ public sealed class SpawnedProcess : IDisposable
         }
 
         SigInfo info = default;
-        if (waitid(P_PIDFD, (int)_pidfd.DangerousGetHandle(), &info, WEXITED) != 0)
+        if (waitid(P_PIDFD, _pidfd.Fd, &info, WEXITED) != 0)
         {
             var error = Errors.Last($"waitid {Pid}");
             if (error.NativeErrorCode == 10 /* ECHILD: reaped by someone else */)
