@@ -93,8 +93,8 @@ public sealed class LabClusterTests
         Assert.True(code == 0, $"strata up exited {code}: {stderr}");
         for (int round = 0; round < 3; round++)
         {
-            lab.Kubectl("create", "deployment", "churn", "--image=busybox", "--replicas=40", "--", "sleep", "3600");
-            lab.Kubectl("rollout", "status", "deployment/churn", "--timeout=120s");
+            lab.Kubectl("create", "deployment", "churn", "--image=busybox", "--replicas=100", "--", "sleep", "3600");
+            lab.Kubectl("rollout", "status", "deployment/churn", "--timeout=300s");
             lab.Kubectl("delete", "deployment", "churn", "--wait=true");
             await EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", $"round {round}'s pods to be deleted");
             AssertNodesClean(lab);

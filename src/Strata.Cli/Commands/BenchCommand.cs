@@ -104,16 +104,22 @@ internal static class BenchCommand
     private static Command BuildPods(Option<bool> json, Option<FileInfo?> output)
     {
         var nodes = new Option<int>("--nodes") { Description = "Nodes in the benchmark's own lab.", DefaultValueFactory = _ => 3 };
-        var pods = new Option<int>("--pods") { Description = "Pods created at once.", DefaultValueFactory = _ => 100 };
+        var pods = new Option<int>("--pods") { Description = "Pods created at once, then as many again at --rate.", DefaultValueFactory = _ => 100 };
+        var rate = new Option<double>("--rate") { Description = "Pods per second for the paced run.", DefaultValueFactory = _ => 10 };
         var plugins = new Option<string>("--plugins") { Description = "Strata's CNI plugin directory.", DefaultValueFactory = _ => DefaultPluginDirectory() };
         var command = new Command("pods", "strata up time and pod startup latency (create -> Ready) in a lab of its own, beside a bare ip netns add + CNI ADD with the reference plugins.")
         {
-            json, output, nodes, pods, plugins,
+            json, output, nodes, pods, rate, plugins,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
+            if (result.GetValue(rate) is var perSecond && !(perSecond > 0))
+            {
+                throw new ArgumentException($"--rate: {perSecond} is not a positive number of pods per second");
+            }
+
             RequireRoot("bench pods");
-            var benchmark = new PodsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(plugins)!, result.GetValue(nodes), result.GetValue(pods));
+            var benchmark = new PodsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(plugins)!, result.GetValue(nodes), result.GetValue(pods), result.GetValue(rate));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench pods: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)
@@ -122,7 +128,7 @@ internal static class BenchCommand
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -11,10 +11,27 @@ internal static class CommandErrors
         {
             return action();
         }
-        catch (Exception ex) when (ex is Strata.Cni.CniPluginException or Strata.Cni.CniConfigException or AggregateException or NetlinkException or NetlinkArgumentException or FormatException or IOException or KeyNotFoundException or ArgumentException or Strata.Lab.LabException)
+        catch (Exception ex) when (IsUserFacing(ex))
         {
             Console.Error.WriteLine($"strata: {ex.Message}");
             return 1;
         }
     }
+
+    public static async Task<int> RunAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (IsUserFacing(ex))
+        {
+            Console.Error.WriteLine($"strata: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static bool IsUserFacing(Exception ex) =>
+        ex is Strata.Cni.CniPluginException or Strata.Cni.CniConfigException or AggregateException or NetlinkException or NetlinkArgumentException
+            or FormatException or IOException or KeyNotFoundException or ArgumentException or Strata.Lab.LabException;
 }
