@@ -4,6 +4,7 @@ namespace Strata.Agent.Kubelet;
 public static class KubeletEvents
 {
     public const string FailedCreatePodSandBox = "FailedCreatePodSandBox";
+    public const string FailedMount = "FailedMount";
     public const string NetworkNotReady = "NetworkNotReady";
     public const string Pulled = "Pulled";
     public const string Created = "Created";

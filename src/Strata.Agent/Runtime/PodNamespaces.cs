@@ -8,7 +8,8 @@ namespace Strata.Agent.Runtime;
 /// <param name="Hosts">The file bind-mounted over /etc/hosts.</param>
 /// <param name="Hostname">The file bind-mounted over /etc/hostname.</param>
 /// <param name="HostnameValue">sethostname(2) in the pod's UTS namespace; null keeps the node's (hostNetwork pods share it).</param>
-public sealed record PodFilesystem(string ResolvConf, string Hosts, string Hostname, string? HostnameValue);
+/// <param name="Volumes">The pod's volumes, bound last (their sources were prepared on the node).</param>
+public sealed record PodFilesystem(string ResolvConf, string Hosts, string Hostname, string? HostnameValue, IReadOnlyList<VolumeBind> Volumes);
 
 /// <summary>
 /// The mount and UTS namespaces of a pod, held by a holder process as containerd's pause process holds a sandbox's:
@@ -133,6 +134,41 @@ public static class PodNamespaces
             Bind(source, target);
         }
 
+        // Volume sources are opened before the tmpfs hide them (a hostPath under /run), and bound from those descriptors.
+        var sources = new Dictionary<string, SafeFileDescriptor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var volume in files.Volumes.Where(v => !v.Tmpfs))
+            {
+                sources[volume.Target] = OpenPath(volume);
+            }
+
+            MountPrivateDirectories(binds);
+            foreach (var volume in files.Volumes)
+            {
+                MountVolume(volume, sources.GetValueOrDefault(volume.Target));
+            }
+        }
+        finally
+        {
+            foreach (var fd in sources.Values)
+            {
+                fd.Dispose();
+            }
+        }
+
+        if (files.HostnameValue is { } hostname)
+        {
+            byte[] name = Encoding.ASCII.GetBytes(hostname);
+            if (sethostname(name, (nuint)name.Length) != 0)
+            {
+                throw Interop.SandboxFailure($"sethostname {hostname}");
+            }
+        }
+    }
+
+    private static void MountPrivateDirectories((string Source, string Target)[] binds)
+    {
         foreach (var (dir, mode) in new[] { ("/run", "mode=755"), ("/tmp", "mode=1777") })
         {
             if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, mode) != 0)
@@ -145,14 +181,56 @@ public static class PodNamespaces
         {
             BindThroughLink(source, target);
         }
+    }
 
-        if (files.HostnameValue is { } hostname)
+    private static SafeFileDescriptor OpenPath(VolumeBind volume) =>
+        SafeFileDescriptor.FromResult(open(volume.Source, O_PATH | O_CLOEXEC, 0), $"open volume \"{volume.Volume}\" source {volume.Source}");
+
+    private static void MountVolume(VolumeBind volume, SafeFileDescriptor? source)
+    {
+        bool directory = source is null || FileType($"/proc/thread-self/fd/{source.Fd}") == S_IFDIR;
+        EnsureMountPoint(volume, directory);
+        if (source is null)
         {
-            byte[] name = Encoding.ASCII.GetBytes(hostname);
-            if (sethostname(name, (nuint)name.Length) != 0)
+            // emptyDir medium Memory: a tmpfs of the pod's own (pkg/volume/emptydir, setupTmpfs).
+            if (mount("tmpfs", volume.Target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
             {
-                throw Interop.SandboxFailure($"sethostname {hostname}");
+                throw Interop.SandboxFailure($"mount a tmpfs on {volume.Target} for volume \"{volume.Volume}\"");
             }
+        }
+        else if (mount($"/proc/thread-self/fd/{source.Fd}", volume.Target, null, MS_BIND | MS_REC, null) != 0)
+        {
+            throw Interop.SandboxFailure($"bind-mount volume \"{volume.Volume}\" ({volume.Source}) on {volume.Target}");
+        }
+
+        if (volume.ReadOnly && mount(null, volume.Target, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null) != 0)
+        {
+            throw Interop.SandboxFailure($"remount volume \"{volume.Volume}\" read-only on {volume.Target}");
+        }
+    }
+
+    // The pod sees the node's filesystem: a missing mount point is made only where the pod has its own tmpfs, never on the node.
+    private static void EnsureMountPoint(VolumeBind volume, bool directory)
+    {
+        if (directory ? Directory.Exists(volume.Target) : File.Exists(volume.Target))
+        {
+            return;
+        }
+
+        if (!volume.Target.StartsWith("/run/", StringComparison.Ordinal) && !volume.Target.StartsWith("/tmp/", StringComparison.Ordinal))
+        {
+            throw new VolumeMountException(volume.Volume,
+                $"mount point {volume.Target} is not a {(directory ? "directory" : "file")} on the node; Strata's pods see the node's filesystem, so the kubelet makes mount points only under the pod's own /run and /tmp");
+        }
+
+        if (directory)
+        {
+            Directory.CreateDirectory(volume.Target);
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(volume.Target)!);
+            File.WriteAllBytes(volume.Target, []);
         }
     }
 

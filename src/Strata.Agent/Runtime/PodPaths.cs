@@ -16,6 +16,9 @@ public sealed record PodPaths(string RootDir, string PodLogsDir)
     /// <summary>Files an image asks for (an nginx configuration, …).</summary>
     public string VolumeDirectory(string uid) => Path.Combine(PodDirectory(uid), "files");
 
+    /// <summary>An emptyDir volume's directory, where the kubelet keeps it: pods/&lt;uid&gt;/volumes/kubernetes.io~empty-dir/&lt;name&gt;.</summary>
+    public string EmptyDirVolume(string uid, string name) => Path.Combine(PodDirectory(uid), "volumes", "kubernetes.io~empty-dir", name);
+
     /// <summary>&lt;pod-logs-dir&gt;/&lt;ns&gt;_&lt;pod&gt;_&lt;uid&gt;.</summary>
     public string PodLogDirectory(string ns, string name, string uid) => Path.Combine(PodLogsDir, $"{ns}_{name}_{uid}");
 

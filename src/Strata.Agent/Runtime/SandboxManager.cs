@@ -51,11 +51,13 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     /// <summary>
     /// Creates the sandbox and returns how long its network (netns + CNI ADD) and its namespaces took.
     /// <paramref name="files"/> renders the /etc files from the pod's IPs. Throws <see cref="PodNetworkException"/>
-    /// when CNI ADD fails and <see cref="SandboxException"/> for the rest, with nothing left behind.
+    /// when CNI ADD fails, <see cref="VolumeMountException"/> when a volume cannot be mounted (before anything is
+    /// made), and <see cref="SandboxException"/> for the rest, with nothing left behind.
     /// </summary>
     public SandboxTimings Create(SandboxCheckpoint checkpoint, V1Pod pod, string nodeIp, Func<IReadOnlyList<string>, PodEtcFiles> files, CancellationToken cancellationToken)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var volumes = PrepareVolumes(pod);
         string podDir = paths.PodDirectory(checkpoint.PodUid);
         checkpoint.Write(podDir);
         try
@@ -87,20 +89,43 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
                 Write(etcDir, "resolv.conf", etc.ResolvConf),
                 Write(etcDir, "hosts", etc.Hosts),
                 Write(etcDir, "hostname", etc.Hostname + "\n"),
-                checkpoint.HostNetwork ? null : etc.Hostname);
+                checkpoint.HostNetwork ? null : etc.Hostname,
+                volumes);
             PodNamespaces.Create(paths.NamespaceDirectory(checkpoint.PodUid), filesystem);
             return new SandboxTimings(networkTime, System.Diagnostics.Stopwatch.GetElapsedTime(start) - networkTime);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             TeardownQuietly(checkpoint);
-            throw e is PodNetworkException or SandboxException ? e : new SandboxException(e.Message, e);
+            throw e is PodNetworkException or SandboxException or VolumeMountException ? e : new SandboxException(e.Message, e);
         }
         catch (OperationCanceledException)
         {
             TeardownQuietly(checkpoint);
             throw;
         }
+    }
+
+    // The mount step of the kubelet's volume manager, before the sandbox: hostPath type checks and emptyDir directories.
+    private IReadOnlyList<VolumeBind> PrepareVolumes(V1Pod pod)
+    {
+        var binds = PodVolumes.Plan(pod, paths);
+        var byName = (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, StringComparer.Ordinal);
+        foreach (var bind in binds.DistinctBy(b => b.Volume))
+        {
+            if (byName[bind.Volume].HostPath is { } hostPath)
+            {
+                HostPathTypes.Prepare(bind.Volume, hostPath.Path, hostPath.Type);
+            }
+            else if (!bind.Tmpfs && OperatingSystem.IsLinux())
+            {
+                // emptyDir is world-writable, as upstream makes it (pkg/volume/emptydir: perm 0777).
+                Directory.CreateDirectory(bind.Source, (UnixFileMode)0b111_111_111);
+                File.SetUnixFileMode(bind.Source, (UnixFileMode)0b111_111_111);
+            }
+        }
+
+        return binds;
     }
 
     /// <summary>CNI DEL and the netns, for a pod that finished: its IPs go back to the pool, its files stay.</summary>

@@ -265,13 +265,16 @@ public sealed class PodSyncLoop : Controller
             KubeletLog.SandboxReady(Logger, key, runtime.Checkpoint.SandboxId, runtime.Checkpoint.PodIps, (long)timings.Network.TotalMilliseconds, (long)timings.Namespaces.TotalMilliseconds);
             return true;
         }
-        catch (Exception e) when (e is PodNetworkException or SandboxException)
+        catch (Exception e) when (e is PodNetworkException or SandboxException or VolumeMountException)
         {
-            string message = e is PodNetworkException
-                ? KubeletEvents.SandboxNetworkFailure(runtime.Checkpoint.SandboxId, e.Message)
-                : KubeletEvents.SandboxFailure(e.Message);
+            string message = e switch
+            {
+                PodNetworkException => KubeletEvents.SandboxNetworkFailure(runtime.Checkpoint.SandboxId, e.Message),
+                VolumeMountException => e.Message,
+                _ => KubeletEvents.SandboxFailure(e.Message),
+            };
             KubeletLog.SandboxFailed(Logger, key, message);
-            await _events.WarningAsync(pod, KubeletEvents.FailedCreatePodSandBox, message, cancellationToken);
+            await _events.WarningAsync(pod, e is VolumeMountException ? KubeletEvents.FailedMount : KubeletEvents.FailedCreatePodSandBox, message, cancellationToken);
             runtime.SandboxBackOff = runtime.SandboxBackOff == TimeSpan.Zero
                 ? TimeSpan.FromSeconds(1)
                 : TimeSpan.FromTicks(Math.Min(runtime.SandboxBackOff.Ticks * 2, _config.SandboxMaxBackOff.Ticks));
