@@ -20,6 +20,9 @@ public sealed record LabUpOptions
     public TimeSpan ApiServerTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>The manifests applied once the nodes are registered (<see cref="LabAddons.BuiltIn"/> by default).</summary>
+    public IReadOnlyList<AddonManifest> Addons { get; init; } = LabAddons.BuiltIn;
 }
 
 /// <summary>
@@ -36,6 +39,9 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
 
     public async Task<LabState> UpAsync(CancellationToken cancellationToken = default)
     {
+        // Every addon is rendered and parsed before anything is built: a bad manifest stops `strata up` with nothing made.
+        var tokens = LabAddons.Tokens(spec);
+        var addons = options.Addons.Select(a => (a.File, Objects: LabAddons.Parse(a.File, LabAddons.Render(a, tokens)))).ToList();
         Preflight();
         _state = NewState();
         _state.Save();
@@ -61,6 +67,16 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
         WriteKubeconfigs();
         Report("registering the nodes");
         await RegisterNodesAsync(cancellationToken);
+        if (addons.Count > 0)
+        {
+            Report($"deploying the addons: {string.Join(", ", addons.Select(a => Path.GetFileNameWithoutExtension(a.File)))}");
+            using var client = RemoteKubeClient.FromKubeconfig(LabPaths.Kubeconfig(spec.StateDirectory));
+            foreach (var addon in addons)
+            {
+                await LabAddons.ApplyAsync(client, addon.File, addon.Objects, cancellationToken);
+            }
+        }
+
         Report("starting the agents");
         StartAgents();
 
@@ -475,7 +491,7 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
                     "--roles", "kubelet",
                     "--node-name", node.Name,
                     "--node-ip", node.Address.ToString(),
-                    "--kubeconfig", layout.Kubeconfig,
+                    "--kubeconfig", NodeLayout.KubeconfigInNode,
                     "--cluster-dns", spec.ClusterDns.ToString(),
                 ],
                 LogFile = layout.Log,

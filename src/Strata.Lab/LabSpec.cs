@@ -42,6 +42,8 @@ public sealed record LabSpec
 
     public IpPrefix ServiceCidr { get; init; } = IpPrefix.Parse("10.233.0.0/18");
 
+    public string ClusterDomain { get; init; } = "cluster.local";
+
     public required string StateDirectory { get; init; }
 
     public LabNames Names => new(Name);

@@ -23,7 +23,11 @@ public sealed record NodeLayout(string StateDirectory, string Node)
 
     public string Directory => Path.Combine(StateDirectory, "nodes", Node);
 
-    public string Kubeconfig => Path.Combine(Directory, "kubeconfig");
+    /// <summary>Where the node's agent and its DaemonSets (a hostPath volume) read the node's kubeconfig: kops's path.</summary>
+    public const string KubeconfigInNode = "/var/lib/kubelet/kubeconfig";
+
+    /// <summary>The node's kubeconfig, seen as <see cref="KubeconfigInNode"/> inside the node.</summary>
+    public string Kubeconfig => Path.Combine(Directory, "kubelet", "kubeconfig");
 
     public string CniConfigDirectory => Path.Combine(Directory, "cni", "net.d");
 
