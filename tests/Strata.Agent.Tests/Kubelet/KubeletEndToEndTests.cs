@@ -165,6 +165,25 @@ public sealed class KubeletEndToEndTests
     }
 
     [KubeletFact]
+    public async Task ContainersGetTheVariablesOfTheServicesOfTheirNamespace()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        var service = await h.Plane.Client.CreateAsync(new V1Service
+        {
+            ApiVersion = "v1", Kind = "Service",
+            Metadata = new V1ObjectMeta { Name = "redis-master", NamespaceProperty = "default" },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 6379 }] },
+        });
+        h.WriteConflist();
+        h.StartKubelet();
+        var pod = await h.CreatePodAsync(KubeletHarness.Pod("env", KubeletHarness.Container("main", "sleep", "3600")));
+        pod = await h.WaitForPodAsync("env", p => p.Status?.Phase == "Running", "running");
+        var environ = File.ReadAllText($"/proc/{h.Checkpoint(pod).Containers.Single().Pid}/environ").Split('\0');
+        Assert.Contains($"REDIS_MASTER_SERVICE_HOST={service.Spec.ClusterIP}", environ);
+        Assert.Contains($"REDIS_MASTER_PORT=tcp://{service.Spec.ClusterIP}:6379", environ);
+    }
+
+    [KubeletFact]
     public async Task UnknownImageWaitsWithErrImageNeverPull()
     {
         await using var h = await KubeletHarness.StartAsync();

@@ -9,14 +9,17 @@ public sealed record PodRuntimeFacts(string? PodIp, IReadOnlyList<string> PodIps
 /// <summary>
 /// A container's environment and argv (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables, expansion as
 /// third_party/forked/golang/expansion): a default PATH and HOSTNAME, the image's variables, then spec.env with
-/// fieldRef values, each <c>$(VAR)</c> expanded from the ones before it. Pure.
+/// fieldRef values, each <c>$(VAR)</c> expanded from the ones before it or else from the Service variables, then
+/// the Service variables that spec.env does not set. Pure.
 /// </summary>
 public static class ContainerEnvironment
 {
     public const string DefaultPath = Runtime.ProcessSpawner.DefaultPath;
 
-    public static IReadOnlyList<string> Build(V1Pod pod, V1Container container, PodRuntimeFacts facts, IReadOnlyList<string> imageEnvironment)
+    public static IReadOnlyList<string> Build(V1Pod pod, V1Container container, PodRuntimeFacts facts, IReadOnlyList<string> imageEnvironment,
+        IReadOnlyList<KeyValuePair<string, string>>? serviceEnvironment = null)
     {
+        var services = serviceEnvironment ?? [];
         var values = new List<KeyValuePair<string, string>> { new("PATH", DefaultPath), new("HOSTNAME", facts.Hostname) };
         foreach (var entry in imageEnvironment)
         {
@@ -27,15 +30,22 @@ public static class ContainerEnvironment
             }
         }
 
+        var lookup = Lookup(values);
         foreach (var env in container.Env ?? [])
         {
             string? value = env.ValueFrom?.FieldRef is { } field
                 ? FieldValue(pod, field.FieldPath, facts)
-                : Expand(env.Value ?? string.Empty, Lookup(values));
+                : Expand(env.Value ?? string.Empty, name => lookup(name) ?? services.LastOrDefault(s => s.Key == name).Value);
             if (value is not null)
             {
                 Set(values, env.Name, value);
             }
+        }
+
+        var declared = (container.Env ?? []).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in services.Where(s => !declared.Contains(s.Key)))
+        {
+            Set(values, service.Key, service.Value);
         }
 
         return [.. values.Select(v => $"{v.Key}={v.Value}")];

@@ -28,6 +28,7 @@ public sealed class PodSyncLoop : Controller
     private readonly KubeletConfig _config;
     private readonly SandboxManager _sandboxes;
     private readonly Informer<V1Pod> _pods;
+    private readonly Informer<V1Service> _services;
     private readonly EventRecorder _events;
     private readonly ProbeRunner _prober;
     private readonly ConcurrentDictionary<string, RuntimePod> _running = new();
@@ -41,6 +42,9 @@ public sealed class PodSyncLoop : Controller
         _sandboxes = sandboxes;
         _pods = new Informer<V1Pod>(client, new ListRequest(FieldSelector: $"spec.nodeName={config.NodeName}"), logger);
         _pods.AddHandler(p => Enqueue(ObjectKey.Of(p)), (_, p) => Enqueue(ObjectKey.Of(p)), p => Enqueue(ObjectKey.Of(p)));
+
+        // For the containers' Service variables; as upstream, the loop starts once it has been read (Informers).
+        _services = new Informer<V1Service>(client, ListRequest.All, logger);
         _events = new EventRecorder(client, "kubelet", logger);
         _prober = new ProbeRunner(new NodeSockets(config.NodeNetns));
     }
@@ -48,7 +52,7 @@ public sealed class PodSyncLoop : Controller
     /// <summary>The pods the runtime holds now, by namespace/name (for the container locator).</summary>
     public IReadOnlyDictionary<string, RuntimePod> Running => _running;
 
-    protected override IEnumerable<IInformer> Informers => [_pods];
+    protected override IEnumerable<IInformer> Informers => [_pods, _services];
 
     /// <summary>Runs the informer and the loop, after adopting what a previous agent left under the root dir.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -56,7 +60,7 @@ public sealed class PodSyncLoop : Controller
         Adopt();
         try
         {
-            await Task.WhenAll(_pods.RunAsync(cancellationToken), RunAsync(cancellationToken));
+            await Task.WhenAll(_pods.RunAsync(cancellationToken), _services.RunAsync(cancellationToken), RunAsync(cancellationToken));
         }
         finally
         {
@@ -391,7 +395,8 @@ public sealed class PodSyncLoop : Controller
         var facts = new PodRuntimeFacts(runtime.Checkpoint.PodIps.Count > 0 ? runtime.Checkpoint.PodIps[0] : null, runtime.Checkpoint.PodIps, _config.NodeIp, HostsFile.Hostname(pod));
 
         // command and args are expanded with the container's own variables (not the image's), before the image decides.
-        var specEnvironment = ContainerEnvironment.Build(pod, spec, facts, []);
+        var serviceEnvironment = ServiceEnvironment.ForPod(pod, _services.List());
+        var specEnvironment = ContainerEnvironment.Build(pod, spec, facts, [], serviceEnvironment);
         var expanded = KubernetesJson.Deserialize<V1Container>(KubernetesJson.Serialize(spec));
         expanded.Command = spec.Command is null ? null : [.. ContainerEnvironment.Expand(spec.Command, specEnvironment)];
         expanded.Args = spec.Args is null ? null : [.. ContainerEnvironment.Expand(spec.Args, specEnvironment)];
@@ -409,7 +414,7 @@ public sealed class PodSyncLoop : Controller
         }
 
         var image = (RunnableContainer)resolution;
-        var environment = ContainerEnvironment.Build(pod, spec, facts, image.Environment);
+        var environment = ContainerEnvironment.Build(pod, spec, facts, image.Environment, serviceEnvironment);
         foreach (var file in image.Files)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file.Path)!);
