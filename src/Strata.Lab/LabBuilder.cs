@@ -240,16 +240,30 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
     private void CreateNetworks()
     {
         var names = spec.Names;
-        _state.Record(s => s.Namespaces.AddRange([names.UnderlayNamespace, .. spec.Nodes.Select(n => names.NodeNamespace(n.Name))]));
+        bool routed = spec.Segments > 1;
+        _state.Record(s => s.Namespaces.AddRange([names.UnderlayNamespace, .. routed ? [names.RouterNamespace] : Array.Empty<string>(), .. spec.Nodes.Select(n => names.NodeNamespace(n.Name))]));
         using var underlay = NetworkNamespace.Create(names.UnderlayNamespace);
         using (var nl = Rtnetlink.Open(underlay))
         {
             nl.SetLinkUp("lo");
-            nl.AddLink(new BridgeSpec(LabNames.Bridge) { Up = true });
-            nl.AddAddress(LabNames.Bridge, new IpPrefix(spec.ApiAddress, spec.Underlay.PrefixLength));
+            for (int k = 0; k < spec.Segments; k++)
+            {
+                nl.AddLink(new BridgeSpec(LabNames.SegmentBridge(k)) { Up = true });
+            }
+
+            nl.AddAddress(LabNames.SegmentBridge(0), new IpPrefix(spec.ApiAddress, spec.LinkPrefixLength));
+            if (routed)
+            {
+                nl.AddRoute(new Route(spec.Underlay) { Gateway = spec.RouterAddress(0) });
+            }
         }
 
         LabLog.Created(_logger, spec.Name, "netns", names.UnderlayNamespace);
+        if (routed)
+        {
+            CreateRouter(underlay);
+        }
+
         for (int i = 0; i < spec.Nodes.Count; i++)
         {
             var node = spec.Nodes[i];
@@ -259,7 +273,7 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
                 nl.AddLink(new VethSpec(LabNames.UnderlayVeth(node.Name, i + 1), LabNames.NodeInterface)
                 {
                     PeerNamespace = ns,
-                    Master = LabNames.Bridge,
+                    Master = LabNames.SegmentBridge(node.Segment),
                     Up = true,
                 });
             }
@@ -267,14 +281,44 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
             using (var nl = Rtnetlink.Open(ns))
             {
                 nl.SetLinkUp("lo");
-                nl.AddAddress(LabNames.NodeInterface, new IpPrefix(node.Address, spec.Underlay.PrefixLength));
+                nl.AddAddress(LabNames.NodeInterface, new IpPrefix(node.Address, spec.LinkPrefixLength));
                 nl.SetLinkUp(LabNames.NodeInterface);
+                if (routed)
+                {
+                    // The rest of the underlay through the segment's router; still no route out of the lab.
+                    nl.AddRoute(new Route(spec.Underlay) { Gateway = spec.RouterAddress(node.Segment) });
+                }
             }
 
             ns.WriteSysctl("net.ipv4.ip_forward", "1");
             TryWriteSysctl(ns, "net.bridge.bridge-nf-call-iptables", "1");
             LabLog.Created(_logger, spec.Name, "netns", ns.Name);
         }
+    }
+
+    /// <summary>The router namespace: a leg <c>eth&lt;k&gt;</c> on each segment's bridge at the segment's .1, forwarding between them.</summary>
+    private void CreateRouter(NetworkNamespace underlay)
+    {
+        using var router = NetworkNamespace.Create(spec.Names.RouterNamespace);
+        for (int k = 0; k < spec.Segments; k++)
+        {
+            using (var nl = Rtnetlink.Open(underlay))
+            {
+                nl.AddLink(new VethSpec(LabNames.RouterVeth(k), $"eth{k}") { PeerNamespace = router, Master = LabNames.SegmentBridge(k), Up = true });
+            }
+
+            using var rl = Rtnetlink.Open(router);
+            rl.AddAddress($"eth{k}", new IpPrefix(spec.RouterAddress(k), LabSpec.SegmentPrefixLength));
+            rl.SetLinkUp($"eth{k}");
+        }
+
+        using (var rl = Rtnetlink.Open(router))
+        {
+            rl.SetLinkUp("lo");
+        }
+
+        router.WriteSysctl("net.ipv4.ip_forward", "1");
+        LabLog.Created(_logger, spec.Name, "netns", router.Name);
     }
 
     /// <summary>net.bridge.* exists only with br_netfilter loaded; without it there is nothing to set.</summary>

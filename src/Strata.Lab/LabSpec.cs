@@ -3,8 +3,11 @@ using Strata.Netlink;
 
 namespace Strata.Lab;
 
-/// <summary>One node of the lab: its name (also its hostname and Kubernetes Node name) and its underlay address.</summary>
-public sealed record LabNode(string Name, IPAddress Address);
+/// <summary>
+/// One node of the lab: its name (also its hostname and Kubernetes Node name), its underlay address, and the L2
+/// segment it is on (0 unless the lab has several).
+/// </summary>
+public sealed record LabNode(string Name, IPAddress Address, int Segment = 0);
 
 /// <summary>
 /// What a lab looks like: pure data, validated by <see cref="LabSpecBuilder"/>. The defaults are
@@ -43,6 +46,25 @@ public sealed record LabSpec
     public IpPrefix ServiceCidr { get; init; } = IpPrefix.Parse("10.233.0.0/18");
 
     public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>
+    /// How many L2 segments the underlay has. With more than one, segment k is the k-th /24 of the underlay, on its
+    /// own bridge, and a router namespace joins them: nodes on different segments are not directly connected, which
+    /// is what flannel's host-gw backend cannot cross and vxlan can.
+    /// </summary>
+    public int Segments { get; init; } = 1;
+
+    /// <summary>The prefix of a node's or the API server's underlay address: the segment's /24, or the whole underlay.</summary>
+    public int LinkPrefixLength => Segments > 1 ? SegmentPrefixLength : Underlay.PrefixLength;
+
+    public const int SegmentPrefixLength = 24;
+
+    public IpPrefix Segment(int index) => Segments > 1
+        ? new IpPrefix(AddressMath.Offset(Underlay.Network.Address, (uint)index << (32 - SegmentPrefixLength)), SegmentPrefixLength)
+        : Underlay;
+
+    /// <summary>The router's address on a segment: its first address.</summary>
+    public IPAddress RouterAddress(int segment) => AddressMath.Offset(Segment(segment).Address, 1);
 
     public required string StateDirectory { get; init; }
 

@@ -22,6 +22,8 @@ public sealed record LabFlags
     public int? ApiPort { get; init; }
 
     public string? StateDirectory { get; init; }
+
+    public int? Segments { get; init; }
 }
 
 /// <summary>
@@ -37,7 +39,9 @@ public static partial class LabSpecBuilder
 
     private const uint ApiOffset = 2;
 
-    private static readonly string[] TopLevelKeys = ["name", "nodes", "underlay", "apiAddress", "apiPort", "backend", "proxyMode", "clusterCidr", "serviceCidr", "stateDir"];
+    private static readonly string[] TopLevelKeys = ["name", "nodes", "underlay", "apiAddress", "apiPort", "backend", "proxyMode", "clusterCidr", "serviceCidr", "stateDir", "segments"];
+
+    public const int MaxSegments = 16;
 
     public static LabSpec Build(LabFlags flags, string? configPath = null, string? configText = null)
     {
@@ -84,6 +88,7 @@ public static partial class LabSpecBuilder
         public string? ClusterCidr;
         public string? ServiceCidr;
         public string? StateDirectory;
+        public int? Segments;
     }
 
     private static void ParseYaml(string file, string text, RawLab raw)
@@ -123,6 +128,7 @@ public static partial class LabSpecBuilder
                 case "clusterCidr": raw.ClusterCidr = Scalar(value, At(key)); break;
                 case "serviceCidr": raw.ServiceCidr = Scalar(value, At(key)); break;
                 case "stateDir": raw.StateDirectory = Scalar(value, At(key)); break;
+                case "segments": raw.Segments = Integer(value, At(key)); break;
                 case "nodes":
                     if (value is YamlScalarNode)
                     {
@@ -197,10 +203,27 @@ public static partial class LabSpecBuilder
         }
 
         underlay = underlay.Network;
+        int segments = flags.Segments ?? raw.Segments ?? 1;
+        string segmentsWhere = flags.Segments is not null ? "--segments" : $"{file}: segments";
+        if (segments is < 1 or > MaxSegments)
+        {
+            throw new LabException($"{segmentsWhere}: {segments} segments: a lab has 1 to {MaxSegments}");
+        }
+
+        // Segment k is the k-th /24 of the underlay.
+        if (segments > 1 && (1L << (LabSpec.SegmentPrefixLength - underlay.PrefixLength)) < segments)
+        {
+            throw new LabException($"{segmentsWhere}: {segments} segments of a /{LabSpec.SegmentPrefixLength} do not fit in the underlay {underlay}");
+        }
+
         var apiAddress = raw.ApiAddress is null
             ? AddressMath.Offset(underlay.Address, ApiOffset)
             : Address(raw.ApiAddress, $"{file}: apiAddress");
         CheckInside(underlay, apiAddress, $"{file}: apiAddress");
+        if (segments > 1)
+        {
+            CheckSegmentAddress(underlay, apiAddress, $"{file}: apiAddress", allowed: 0);
+        }
 
         int apiPort = flags.ApiPort ?? raw.ApiPort ?? LabSpec.DefaultApiPort;
         if (apiPort is < 1 or > 65535)
@@ -235,7 +258,7 @@ public static partial class LabSpecBuilder
             }
         }
 
-        var nodes = ResolveNodes(file, raw, flags, underlay, apiAddress);
+        var nodes = ResolveNodes(file, raw, flags, underlay, apiAddress, segments);
         string stateDir = flags.StateDirectory ?? raw.StateDirectory ?? LabSpec.DefaultStateDirectory(name);
         if (!Path.IsPathFullyQualified(stateDir))
         {
@@ -254,10 +277,11 @@ public static partial class LabSpecBuilder
             ClusterCidr = clusterCidr,
             ServiceCidr = serviceCidr,
             StateDirectory = Path.TrimEndingDirectorySeparator(stateDir),
+            Segments = segments,
         };
     }
 
-    private static List<LabNode> ResolveNodes(string file, RawLab raw, LabFlags flags, IpPrefix underlay, IPAddress apiAddress)
+    private static List<LabNode> ResolveNodes(string file, RawLab raw, LabFlags flags, IpPrefix underlay, IPAddress apiAddress, int segments)
     {
         var given = raw.Nodes ?? [];
         int count = flags.Nodes ?? raw.Nodes?.Count ?? raw.NodeCount ?? SeedOffsets.Length;
@@ -284,6 +308,11 @@ public static partial class LabSpecBuilder
                 throw new LabException($"{given[i].Path}.address: {address} is the API server's address");
             }
 
+            if (segments > 1)
+            {
+                CheckSegmentAddress(underlay, address, $"{given[i].Path}.address", allowed: segments - 1);
+            }
+
             if (!taken.Add(AddressMath.HostOffset(underlay, address)!.Value))
             {
                 throw new LabException($"{given[i].Path}.address: {address} is already used by another node");
@@ -292,7 +321,15 @@ public static partial class LabSpecBuilder
             explicitAddresses[i] = address;
         }
 
-        var free = FreeOffsets(underlay, taken).GetEnumerator();
+        // With segments, default addresses keep the seed's last octets on each segment's /24 (node3 is 172.19.1.15),
+        // so offsets are taken within a /24 and the router's .1 is never given.
+        var allocation = segments > 1 ? new IpPrefix(underlay.Address, LabSpec.SegmentPrefixLength) : underlay;
+        if (segments > 1)
+        {
+            taken = [.. taken.Select(o => o & 0xFF), 1];
+        }
+
+        var free = FreeOffsets(allocation, taken).GetEnumerator();
         var names = new HashSet<string>(StringComparer.Ordinal);
         var nodes = new List<LabNode>(count);
         for (int i = 0; i < count; i++)
@@ -304,7 +341,7 @@ public static partial class LabSpecBuilder
                 throw new LabException($"{nameWhere}: \"{nodeName}\" must be a DNS label (lowercase letters, digits, '-'; at most 63)");
             }
 
-            if (nodeName is LabNames.UnderlayRole or LabNames.ApiServerRole)
+            if (nodeName is LabNames.UnderlayRole or LabNames.ApiServerRole or LabNames.RouterRole)
             {
                 throw new LabException($"{nameWhere}: \"{nodeName}\" is reserved for the lab's {nodeName}");
             }
@@ -315,20 +352,23 @@ public static partial class LabSpecBuilder
             }
 
             IPAddress nodeAddress;
+            int segment = segments > 1 ? i * segments / count : 0;
             if (explicitAddresses[i] is { } fixedAddress)
             {
                 nodeAddress = fixedAddress;
+                segment = (int)(AddressMath.HostOffset(underlay, fixedAddress)!.Value >> (32 - LabSpec.SegmentPrefixLength));
+                segment = segments > 1 ? segment : 0;
             }
             else if (free.MoveNext())
             {
-                nodeAddress = AddressMath.Offset(underlay.Address, free.Current);
+                nodeAddress = AddressMath.Offset(underlay.Address, ((uint)segment << (32 - LabSpec.SegmentPrefixLength)) + free.Current);
             }
             else
             {
                 throw new LabException($"{countWhere}: the underlay {underlay} has no free address left for node {nodeName}");
             }
 
-            nodes.Add(new LabNode(nodeName, nodeAddress));
+            nodes.Add(new LabNode(nodeName, nodeAddress, segment));
         }
 
         return nodes;
@@ -373,6 +413,25 @@ public static partial class LabSpecBuilder
         }
 
         return address;
+    }
+
+    /// <summary>With segments: the address is on segment 0..<paramref name="allowed"/>, and not its network, broadcast or router address.</summary>
+    private static void CheckSegmentAddress(IpPrefix underlay, IPAddress address, string where, int allowed)
+    {
+        uint offset = AddressMath.HostOffset(underlay, address)!.Value;
+        uint segment = offset >> (32 - LabSpec.SegmentPrefixLength);
+        uint host = offset & 0xFF;
+        if (segment > allowed)
+        {
+            throw new LabException(allowed == 0
+                ? $"{where}: {address} is not on the first segment {new IpPrefix(underlay.Address, LabSpec.SegmentPrefixLength)}"
+                : $"{where}: {address} is on no segment (the lab has {allowed + 1} /{LabSpec.SegmentPrefixLength}s from {underlay.Address})");
+        }
+
+        if (host is 0 or 255 or 1)
+        {
+            throw new LabException($"{where}: {address} is its segment's {(host == 1 ? "router" : host == 0 ? "network" : "broadcast")} address");
+        }
     }
 
     private static void CheckInside(IpPrefix underlay, IPAddress address, string where)

@@ -133,4 +133,31 @@ public sealed class LabSpecBuilderTests
         var e = Assert.Throws<LabException>(() => LabSpecBuilder.Build(new LabFlags(), "/nonexistent/lab.yaml"));
         Assert.StartsWith("/nonexistent/lab.yaml: cannot read the lab configuration", e.Message);
     }
+
+    [Fact]
+    public void TwoSegmentsPutNode3AcrossTheRouterKeepingItsLastOctet()
+    {
+        var spec = Build(new LabFlags { Segments = 2 });
+        Assert.Equal(["node1 172.19.0.8 0", "node2 172.19.0.13 0", "node3 172.19.1.15 1"], spec.Nodes.Select(n => $"{n.Name} {n.Address} {n.Segment}"));
+        Assert.Equal(("172.19.0.0/24", "172.19.1.0/24"), (spec.Segment(0).ToString(), spec.Segment(1).ToString()));
+        Assert.Equal((IPAddress.Parse("172.19.0.1"), IPAddress.Parse("172.19.1.1")), (spec.RouterAddress(0), spec.RouterAddress(1)));
+        Assert.Equal(24, spec.LinkPrefixLength);
+        Assert.Equal(20, Build().LinkPrefixLength);
+    }
+
+    [Fact]
+    public void ASegmentComesFromAnExplicitAddress()
+    {
+        var spec = Build(yaml: "segments: 3\nnodes:\n  - address: 172.19.2.20\n  - name: b\n");
+        Assert.Equal(["node1 172.19.2.20 2", "b 172.19.1.8 1"], spec.Nodes.Select(n => $"{n.Name} {n.Address} {n.Segment}"));
+    }
+
+    [Theory]
+    [InlineData("segments: 0\n", "lab.yaml: segments: 0 segments: a lab has 1 to 16")]
+    [InlineData("segments: 2\nunderlay: 172.19.0.0/24\n", "lab.yaml: segments: 2 segments of a /24 do not fit in the underlay 172.19.0.0/24")]
+    [InlineData("segments: 2\napiAddress: 172.19.1.2\n", "lab.yaml: apiAddress: 172.19.1.2 is not on the first segment 172.19.0.0/24")]
+    [InlineData("segments: 2\nnodes:\n  - address: 172.19.2.8\n", "lab.yaml: nodes[0].address: 172.19.2.8 is on no segment (the lab has 2 /24s from 172.19.0.0)")]
+    [InlineData("segments: 2\nnodes:\n  - address: 172.19.1.1\n", "lab.yaml: nodes[0].address: 172.19.1.1 is its segment's router address")]
+    [InlineData("nodes:\n  - name: router\n", "lab.yaml: nodes[0].name: \"router\" is reserved for the lab's router")]
+    public void BadSegmentsAreNamed(string yaml, string message) => Assert.Equal(message, Error(yaml: yaml));
 }

@@ -130,6 +130,34 @@ public sealed class LabTests
     }
 
     [LabFact]
+    public async Task TwoSegmentsAreJoinedByARouterAndNothingRoutesOutOfTheLab()
+    {
+        var lab = new TestLab();
+        LabState state;
+        var before = TestLab.RootSnapshot();
+        using (lab)
+        {
+            var up = await lab.UpAsync(3, "--segments", "2");
+            Assert.True(up.ExitCode == 0, up.Stderr);
+            state = LabState.Load(lab.StateDirectory)!;
+            Assert.Contains(lab.Names.RouterNamespace, state.Namespaces);
+            Assert.Equal(["172.19.1.15/24"], Ipv4Addresses(lab.Names.NodeNamespace("node3"), "eth0"));
+            Assert.Equal("172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.8 \n172.19.0.0/20 via 172.19.0.1 dev eth0 \n",
+                lab.ExecOk("node1", "ip", "route"));
+            Assert.Equal("172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.1 \n172.19.1.0/24 dev eth1 proto kernel scope link src 172.19.1.1 \n",
+                lab.ExecOk("router", "ip", "route"));
+
+            // One router hop to the other segment (TTL 63), none on the same segment (64); node3 reached the API server through it.
+            Assert.Contains("ttl=63", lab.ExecOk("node1", "ping", "-c", "1", "-W", "2", "172.19.1.15"), StringComparison.Ordinal);
+            Assert.Contains("ttl=64", lab.ExecOk("node1", "ping", "-c", "1", "-W", "2", "172.19.0.13"), StringComparison.Ordinal);
+            Assert.Contains("node3   Ready", lab.Kubectl("get", "nodes"), StringComparison.Ordinal);
+        }
+
+        AssertNothingLeft(lab, state);
+        Assert.Equal(before, TestLab.RootSnapshot());
+    }
+
+    [LabFact]
     public void UpRefusesBadInputBeforeCreatingAnything()
     {
         using var lab = new TestLab();

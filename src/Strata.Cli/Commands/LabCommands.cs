@@ -59,7 +59,8 @@ internal static class LabCommands
         var nodes = new Option<int?>("--nodes") { Description = "How many nodes (default 3: node1 172.19.0.8, node2 .13, node3 .15)." };
         var backend = new Option<string?>("--backend") { Description = "The pod network backend: vxlan, host-gw or udp (default vxlan); recorded now, used once flannel runs (issue #8)." };
         var proxyMode = new Option<string?>("--proxy-mode") { Description = "The Service proxy mode: iptables (default); recorded now, used once the proxy runs (issue #9)." };
-        var config = new Option<string?>("--config") { Description = "A lab.yaml with name, nodes, underlay, apiAddress, apiPort, backend, proxyMode, clusterCidr, serviceCidr." };
+        var segments = new Option<int?>("--segments") { Description = "L2 segments joined by a router namespace (default 1); with 2, node3 is 172.19.1.15, across the router from node1 and node2." };
+        var config = new Option<string?>("--config") { Description = "A lab.yaml with name, nodes, underlay, apiAddress, apiPort, backend, proxyMode, clusterCidr, serviceCidr, segments." };
         var apiPort = new Option<int?>("--api-port") { Description = "The API server's port on the host's 127.0.0.1 (default 6443)." };
         var strata = new Option<string?>("--strata") { Description = "The strata executable to run as API server and agents (default: this one)." };
         var cniBin = new Option<string?>("--cni-bin") { Description = "Strata's CNI plugins (default: the cni directory next to the strata executable)." };
@@ -67,7 +68,7 @@ internal static class LabCommands
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step on stderr." };
         var command = new Command("up", "Build the lab: the underlay, the node namespaces, the control plane and an agent per node; wait until every node is Ready.")
         {
-            nodes, backend, proxyMode, config, apiPort, strata, cniBin, timeout, verbose,
+            nodes, segments, backend, proxyMode, config, apiPort, strata, cniBin, timeout, verbose,
         };
         location.AddTo(command);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(() =>
@@ -80,6 +81,7 @@ internal static class LabCommands
                 ProxyMode = result.GetValue(proxyMode),
                 ApiPort = result.GetValue(apiPort),
                 StateDirectory = result.GetValue(location.StateDir),
+                Segments = result.GetValue(segments),
             }, result.GetValue(config));
             string strataPath = ResolveStrata(result.GetValue(strata));
             var options = new LabUpOptions
@@ -210,7 +212,7 @@ internal static class LabCommands
     private static Command BuildExec()
     {
         var location = new LabLocation();
-        var node = new Argument<string>("node") { Description = "A node (node1, …) or underlay." };
+        var node = new Argument<string>("node") { Description = "A node (node1, …), underlay, or router (a lab with --segments)." };
         var commandLine = new Argument<string[]>("command") { Description = "The command and its arguments, after --.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("exec", "Run a command inside a node's network and mount namespaces, e.g. strata exec node1 -- ip route.") { node, commandLine };
         location.AddTo(command);
@@ -220,9 +222,11 @@ internal static class LabCommands
             string target = result.GetValue(node)!;
             string[] argv = result.GetValue(commandLine)!;
             SpawnSpec spawn;
-            if (target == LabNames.UnderlayRole)
+            string router = new LabNames(state.Name).RouterNamespace;
+            if (target == LabNames.UnderlayRole || (target == LabNames.RouterRole && state.Namespaces.Contains(router)))
             {
-                spawn = new SpawnSpec { Program = argv[0], Arguments = argv[1..], SearchPath = true, NetworkNamespace = Path.Combine(Strata.Netlink.NetworkNamespace.RunDirectory, state.UnderlayNamespace) };
+                string ns = target == LabNames.UnderlayRole ? state.UnderlayNamespace : router;
+                spawn = new SpawnSpec { Program = argv[0], Arguments = argv[1..], SearchPath = true, NetworkNamespace = Path.Combine(Strata.Netlink.NetworkNamespace.RunDirectory, ns) };
             }
             else
             {

@@ -34,10 +34,10 @@ internal sealed partial class TestLab : IDisposable
 
     public string[] Location => ["--name", Name, "--state-dir", StateDirectory];
 
-    public async Task<(int ExitCode, string Stdout, string Stderr)> UpAsync(int nodes)
+    public async Task<(int ExitCode, string Stdout, string Stderr)> UpAsync(int nodes, params string[] extra)
     {
         var start = new ProcessStartInfo(StrataPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in (string[])["up", "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-port", ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "90", .. Location])
+        foreach (string arg in (string[])["up", "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-port", ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "90", .. extra, .. Location])
         {
             start.ArgumentList.Add(arg);
         }
