@@ -1,3 +1,4 @@
+using Strata.ApiServer.Conversion;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,6 +36,14 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
     {
         var resource = registry.Catalog.Find(path.Group, path.Version, path.Resource)
             ?? throw ApiException.NotFound($"the server could not find the requested resource");
+        if (VersionConversion.For(resource) is { } conversion)
+        {
+            // Stored (and validated, and watched by the controllers) in the storage version; converted at the edges.
+            context.Items[ConversionKey] = (conversion, resource);
+            context.Response.Headers.Append("Warning", $"299 - \"{conversion.Warning}\"");
+            resource = registry.Catalog.Find(path.Group, conversion.StorageVersion, path.Resource)!;
+        }
+
         if (path.Namespace is not null && !resource.Namespaced)
         {
             throw ApiException.NotFound("the server could not find the requested resource");
@@ -70,7 +79,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 await WriteObjectAsync(context, 200, resource, await registry.GetAsync(resource, ns, path.Name, ct));
                 break;
             case "POST" when path.Name is null:
-                await WriteObjectAsync(context, 201, resource, await registry.CreateAsync(resource, ns, CheckFields(context, resource, await ReadBodyAsync(request)), IsDryRun(query), ct));
+                await WriteObjectAsync(context, 201, resource, await registry.CreateAsync(resource, ns, CheckFields(context, resource, In(context, await ReadBodyAsync(request))), IsDryRun(query), ct));
                 break;
             case "POST" when path.Subresource == "binding":
                 await BindAsync(context, resource, ns!, path.Name);
@@ -84,7 +93,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 await WriteObjectAsync(context, 200, resource, await NamespaceFinalize.FinalizeAsync(registry, path.Name, await ReadBodyAsync(request), ct));
                 break;
             case "PUT" when path.Name is not null:
-                var body = CheckFields(context, resource, await ReadBodyAsync(request));
+                var body = CheckFields(context, resource, In(context, await ReadBodyAsync(request)));
                 var before = await TryGetAsync(resource, ns, path.Name, ct);
                 var updated = await registry.UpdateAsync(resource, ns, path.Name, body, path.Subresource, IsDryRun(query), ct);
                 await WriteObjectAsync(context, before is null ? 201 : 200, resource, updated);
@@ -99,7 +108,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             case "DELETE":
                 var list = ListOptionsFrom(resource, query);
                 var gone = await registry.DeleteCollectionAsync(resource, ns, list, await ReadDeleteOptionsAsync(request), ct);
-                await WriteAsync(context, 200, ListObject(resource, gone, registry.Store.Revision, null));
+                await WriteAsync(context, 200, ListObject(Served(context, resource), gone.Select(o => Out(context, o)), registry.Store.Revision, null));
                 break;
             default:
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource");
@@ -130,7 +139,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             return;
         }
 
-        await WriteAsync(context, 200, ListObject(resource, result.Items, result.Revision, result.Continue));
+        await WriteAsync(context, 200, ListObject(Served(context, resource), result.Items.Select(o => Out(context, o)), result.Revision, result.Continue));
     }
 
     private async Task WatchAsync(HttpContext context, ResourceInfo resource, string? ns, string? name)
@@ -151,7 +160,8 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             IsTrue(query["allowWatchBookmarks"]),
             IsTrue(query["sendInitialEvents"]),
             Tables is not null && MediaType.WantsTable(context.Request.Headers.Accept) ? IncludeObject(query) : null);
-        await new WatchStream(registry, resource, ns, watchOptions, Tables, options, time).ServeAsync(context, timeout);
+        var conversion = Conversion(context);
+        await new WatchStream(registry, resource, ns, watchOptions, Tables, options, time) { Convert = conversion?.FromStorage }.ServeAsync(context, timeout);
     }
 
     private async Task PatchAsync(HttpContext context, ResourceInfo resource, string? ns, string name, string? subresource)
@@ -174,7 +184,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             if (subresource is null && await TryGetAsync(resource, ns, name, context.RequestAborted) is null)
             {
                 var config = patch as JsonObject ?? throw ApiException.BadRequest("the apply configuration must be an object");
-                var createdObject = await registry.CreateAsync(resource, ns, CheckFields(context, resource, config.DeepClone().AsObject()), IsDryRun(context.Request.Query), context.RequestAborted);
+                var createdObject = await registry.CreateAsync(resource, ns, CheckFields(context, resource, In(context, config.DeepClone().AsObject())), IsDryRun(context.Request.Query), context.RequestAborted);
                 await WriteObjectAsync(context, 201, resource, createdObject);
                 return;
             }
@@ -190,7 +200,7 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
         }
 
         var patched = await registry.UpdateWithAsync(resource, ns, name,
-            current => CheckFields(context, resource, Patcher.Apply(contentType, resource, current, patch)), subresource, IsDryRun(context.Request.Query), context.RequestAborted);
+            current => CheckFields(context, resource, In(context, Patcher.Apply(contentType, resource, Out(context, current), patch))), subresource, IsDryRun(context.Request.Query), context.RequestAborted);
         await WriteObjectAsync(context, 200, resource, patched);
     }
 
@@ -260,8 +270,21 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
             return;
         }
 
-        await WriteAsync(context, status, obj);
+        await WriteAsync(context, status, Out(context, obj));
     }
+
+    private const string ConversionKey = "strata.conversion";
+
+    private static VersionConversion? Conversion(HttpContext context) =>
+        context.Items.TryGetValue(ConversionKey, out var value) && value is (VersionConversion conversion, ResourceInfo) ? conversion : null;
+
+    /// <summary>The resource as the client asked for it (the converted version), for lists' kind and apiVersion.</summary>
+    private static ResourceInfo Served(HttpContext context, ResourceInfo stored) =>
+        context.Items.TryGetValue(ConversionKey, out var value) && value is (VersionConversion, ResourceInfo served) ? served : stored;
+
+    private static JsonObject In(HttpContext context, JsonObject obj) => Conversion(context) is { } c ? c.ToStorage(obj) : obj;
+
+    private static JsonObject Out(HttpContext context, JsonObject obj) => Conversion(context) is { } c ? c.FromStorage(obj) : obj;
 
     public static async Task WriteAsync(HttpContext context, int status, JsonNode body, string contentType = "application/json")
     {

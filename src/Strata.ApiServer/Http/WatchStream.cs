@@ -22,6 +22,9 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
     private long _lastRevision;
     private bool _sentHeaders;
 
+    /// <summary>The conversion of stored objects to the watched version (a converted served version), or null.</summary>
+    public Func<JsonObject, JsonObject>? Convert { get; init; }
+
     public async Task ServeAsync(HttpContext context, TimeSpan timeout)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -118,7 +121,7 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
                 {
                     if (Translate(e, options.List) is { } translated)
                     {
-                        if (options.TableIncludeObject is null)
+                        if (options.TableIncludeObject is null && Convert is null)
                         {
                             await WriteEventAsync(response, translated.Type, e.ValueJson, ct);
                         }
@@ -162,7 +165,7 @@ internal sealed class WatchStream(ObjectRegistry registry, ResourceInfo resource
     {
         if (options.TableIncludeObject is not { } include || tables is null)
         {
-            return obj;
+            return Convert is null ? obj : Convert(obj);
         }
 
         // Only the first event carries the column definitions, as upstream's watch encoder does.

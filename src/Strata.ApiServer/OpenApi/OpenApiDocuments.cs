@@ -99,6 +99,8 @@ public sealed class OpenApiDocuments
             v3[path] = LoadEmbedded("v3/" + path.Replace("/", "__", StringComparison.Ordinal) + "_openapi.json.gz");
         }
 
+        v3[IngressV1Beta1Schema.Path] = IngressV1Beta1Schema.Derive(v3["apis/networking.k8s.io/v1"]);
+
         return new OpenApiDocuments(v2, v3);
     }
 

@@ -3,7 +3,7 @@ namespace Strata.ApiServer.Resources;
 /// <summary>The built-in resources Strata serves, with the short names, categories and subresources kube-apiserver gives them.</summary>
 public static class BuiltinResources
 {
-    public static IReadOnlyList<ResourceInfo> All { get; } =
+    public static IReadOnlyList<ResourceInfo> All { get; } = WithConvertedVersions(
     [
         Core("namespaces", "Namespace", false, ["ns"], [], ["finalize", "status"]),
         Core("nodes", "Node", false, ["no"], [], ["proxy", "status"]),
@@ -26,7 +26,10 @@ public static class BuiltinResources
         {
             TracksGeneration = true,
         },
-    ];
+    ]);
+
+    // The storage versions first: internal callers that look a resource up by group and name get those.
+    private static ResourceInfo[] WithConvertedVersions(ResourceInfo[] stored) => [.. stored, .. Conversion.VersionConversion.ServedResources(stored)];
 
     private static ResourceInfo Core(string resource, string kind, bool namespaced, string[] shortNames, string[] categories, string[] subresources) =>
         new("", "v1", resource, kind, namespaced, shortNames, categories, subresources);

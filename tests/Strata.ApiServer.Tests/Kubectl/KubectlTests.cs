@@ -30,7 +30,7 @@ public sealed class KubectlTests : IAsyncLifetime
         Assert.Contains(["customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false", "CustomResourceDefinition"], resources);
 
         Assert.Equal(
-            ["apiextensions.k8s.io/v1", "apps/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "networking.k8s.io/v1", "v1"],
+            ["apiextensions.k8s.io/v1", "apps/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "networking.k8s.io/v1", "networking.k8s.io/v1beta1", "v1"],
             _server.KubectlOk("api-versions").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -41,7 +41,7 @@ public class OpenApiDocumentsTests
     public void V3IndexListsEachGroupVersionWithItsHash()
     {
         var index = JsonNode.Parse(_shared.V3DiscoveryJson)!["paths"]!.AsObject();
-        Assert.Equal(OpenApiDocuments.BuiltInV3Paths.OrderBy(p => p, StringComparer.Ordinal), index.Select(p => p.Key));
+        Assert.Equal(OpenApiDocuments.BuiltInV3Paths.Append("apis/networking.k8s.io/v1beta1").OrderBy(p => p, StringComparer.Ordinal), index.Select(p => p.Key));
         Assert.True(_shared.TryGetV3Document("apis/apps/v1", out var apps));
         Assert.Equal(128, apps.Hash.Length);
         Assert.Equal(Convert.ToHexString(SHA512.HashData(apps.Json)), apps.Hash);
@@ -49,6 +49,19 @@ public class OpenApiDocumentsTests
         var doc = JsonNode.Parse(apps.Json)!;
         Assert.Equal("3.0.0", (string?)doc["openapi"]);
         Assert.NotNull(doc["components"]!["schemas"]!["io.k8s.api.apps.v1.Deployment"]);
+    }
+
+    [Fact]
+    public void TheV1Beta1IngressDocumentHasV1Beta1sBackend()
+    {
+        Assert.True(_shared.TryGetV3Document("apis/networking.k8s.io/v1beta1", out var beta));
+        var schemas = JsonNode.Parse(beta.Json)!["components"]!["schemas"]!;
+        var backend = schemas["io.k8s.api.networking.v1beta1.IngressBackend"]!["properties"]!.AsObject();
+        Assert.Equal(["resource", "serviceName", "servicePort"], backend.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.NotNull(schemas["io.k8s.api.networking.v1beta1.IngressSpec"]!["properties"]!["backend"]);
+        Assert.Equal("v1beta1", (string?)schemas["io.k8s.api.networking.v1beta1.Ingress"]!["x-kubernetes-group-version-kind"]![0]!["version"]);
+        Assert.Null(schemas["io.k8s.api.networking.v1.Ingress"]);
+        Assert.Null(schemas["io.k8s.api.networking.v1beta1.IngressClass"]);
     }
 
     [Fact]
