@@ -208,8 +208,17 @@ public sealed class ClusterSnapshot
 /// <summary>IP addresses as one DNS label: dots (IPv4) or colons (IPv6) become dashes, as CoreDNS and the spec write them.</summary>
 public static class DashedIp
 {
-    public static string Format(IPAddress address) =>
-        address.AddressFamily == AddressFamily.InterNetworkV6 ? address.ToString().Replace(':', '-') : address.ToString().Replace('.', '-');
+    public static string Format(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString().Replace('.', '-');
+        }
+
+        // A label cannot end with a dash: "fd00::" becomes "fd00--0" (CoreDNS kubernetes.go endpointHostname).
+        var dashed = address.ToString().Replace(':', '-');
+        return dashed.EndsWith('-') ? dashed + "0" : dashed;
+    }
 
     /// <summary>Parses "1-2-3-4" or "5678-abcd--1"; null for anything else.</summary>
     public static IPAddress? Parse(string label)
