@@ -39,6 +39,14 @@ public sealed record DnsConfig
 
     public PodMode Pods { get; init; } = PodMode.Insecure;
 
+    public override string ToString() =>
+        $"zone {Zone}, ttl {Ttl}, pods {Pods.ToString().ToLowerInvariant()}, upstreams {(Upstreams.Count == 0 ? "none" : string.Join(' ', Upstreams))}";
+
+    public bool Equals(DnsConfig? other) =>
+        other is not null && Zone == other.Zone && Ttl == other.Ttl && Pods == other.Pods && Upstreams.SequenceEqual(other.Upstreams);
+
+    public override int GetHashCode() => HashCode.Combine(Zone, Ttl, Pods, Upstreams.Count);
+
     /// <summary>Reads <paramref name="data"/> (where from is <paramref name="source"/>); every error names the key and the value.</summary>
     public static DnsConfig Parse(IReadOnlyDictionary<string, string> data, string source, Func<IReadOnlyList<IPEndPoint>> defaultUpstreams)
     {

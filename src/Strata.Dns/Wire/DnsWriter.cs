@@ -205,7 +205,7 @@ public static class DnsWriter
 
         public void Name(string name, bool compress = true)
         {
-            var labels = DnsName.Labels(name);
+            var labels = DnsName.Labels(DnsName.Normalize(name));
             var total = 1;
             for (var i = 0; i < labels.Count; i++)
             {
