@@ -71,7 +71,7 @@ public sealed class DnsService : IAsyncDisposable
     /// Validates the flags (a bad one throws <see cref="DnsConfigException"/>), binds the listeners and starts the
     /// informers. The server answers at once: SERVFAIL for cluster names until the informers have listed.
     /// </summary>
-    public static async Task<DnsService> StartAsync(IKubeClient client, DnsServiceOptions options, ILoggerFactory? loggers = null)
+    public static Task<DnsService> StartAsync(IKubeClient client, DnsServiceOptions options, ILoggerFactory? loggers = null)
     {
         var service = new DnsService(client, options, loggers ?? NullLoggerFactory.Instance);
         service._handler.Apply(service.Parse(null));
@@ -79,15 +79,23 @@ public sealed class DnsService : IAsyncDisposable
         service._index.Start();
         if (service._configMaps is { } informer)
         {
+            // Not waited for: until the API answers, cluster names are SERVFAIL and other names are forwarded with the flags' configuration.
             service._configMapTask = Task.Run(() => informer.RunAsync(service._stop.Token));
-            await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
 
+        service._index.Published += service.FirstSync;
+
         DnsServiceLog.Listening(service._logger, service.Endpoint, service.Config);
-        return service;
+        return Task.FromResult(service);
     }
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _index.WaitForSyncAsync(cancellationToken);
+
+    private void FirstSync(ClusterSnapshot snapshot)
+    {
+        _index.Published -= FirstSync;
+        DnsServiceLog.Synced(_logger, snapshot.Services.Count, snapshot.Namespaces.Count);
+    }
 
     private DnsConfig Parse(V1ConfigMap? configMap)
     {
@@ -155,6 +163,9 @@ internal static partial class DnsServiceLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "new configuration: {Config}")]
     public static partial void Reconfigured(ILogger logger, DnsConfig config);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "synced with the API: {Services} services in {Namespaces} namespaces; answering cluster names")]
+    public static partial void Synced(ILogger logger, int services, int namespaces);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "{Reason}; the last good configuration keeps serving")]
     public static partial void BadConfig(ILogger logger, string reason);
