@@ -51,6 +51,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BuildApiServer(json, output));
         command.Subcommands.Add(BuildEndpoints(json, output));
         command.Subcommands.Add(BuildPods(json, output));
+        command.Subcommands.Add(BuildDns(json, output));
         return command;
     }
 
@@ -121,6 +122,30 @@ internal static class BenchCommand
             RequireRoot("bench pods");
             var benchmark = new PodsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(plugins)!, result.GetValue(nodes), result.GetValue(pods), result.GetValue(rate));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench pods: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command BuildDns(Option<bool> json, Option<FileInfo?> output)
+    {
+        var services = new Option<int>("--services") { Description = "ClusterIP Services.", DefaultValueFactory = _ => 1000 };
+        var headless = new Option<int>("--headless") { Description = "Headless Services of 3 endpoints each.", DefaultValueFactory = _ => 200 };
+        var seconds = new Option<int>("--seconds") { Description = "dnsperf run time per server.", DefaultValueFactory = _ => 10 };
+        var command = new Command("dns", "dnsperf against strata dns and BIND 9 named serving the same cluster names, each pinned to one core.")
+        {
+            json, output, services, headless, seconds,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            var benchmark = new DnsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(services), result.GetValue(headless), result.GetValue(seconds));
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench dns: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)
             {
