@@ -193,6 +193,10 @@ public sealed class DnsServerTests : IAsyncLifetime
         Assert.Equal("10.233.0.50\n", InPod($"dig -p {Port} +search +short nginx-service.web"));
         // Fewer than 5 dots: the search list is tried first (NXDOMAIN each time), then the name as it is.
         Assert.Equal("192.0.2.10\n", InPod($"dig -p {Port} +search +short www.upstream.test"));
+        // test/e2e/network/dns.go's names for the API server's Service, from a pod in another namespace.
+        Assert.Equal("10.233.0.1\n", InPod($"dig -p {Port} +search +short kubernetes.default"));
+        Assert.Equal("10.233.0.1\n", InPod($"dig -p {Port} +search +short kubernetes.default.svc"));
+        Assert.Equal("10.233.0.1\n", InPod($"dig -p {Port} +search +short kubernetes.default.svc.cluster.local"));
         var missing = Tool.Run("unshare", "--mount", "--propagation", "private", "sh", "-c", $"mount --bind {resolvConf} /etc/resolv.conf && nslookup -port={Port} no-such-service 127.0.0.1");
         Assert.True((missing.Stdout + missing.Stderr).Contains("** server can't find no-such-service: NXDOMAIN", StringComparison.Ordinal), missing.Stdout + missing.Stderr);
     }
@@ -247,6 +251,17 @@ public sealed class DnsServerTests : IAsyncLifetime
         WaitFor(() => Short("kubia-headless.web.svc.cluster.local").SequenceEqual(["10.233.66.5"]));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         Console.WriteLine($"endpoint change seen after {watch.Elapsed.TotalMilliseconds:0} ms");
+        // ClusterIP -> ExternalName and back.
+        _api.KubectlOk("patch", "service", "nginx-service", "-n", "web", "--type=merge", "-p",
+            """{"spec":{"type":"ExternalName","externalName":"www.upstream.test","clusterIP":null,"clusterIPs":null,"ipFamilies":null,"ipFamilyPolicy":null,"ports":null}}""");
+        watch.Restart();
+        WaitFor(() => Short("nginx-service.web.svc.cluster.local").SequenceEqual(["192.0.2.10", "www.upstream.test."]));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
+        _api.KubectlOk("patch", "service", "nginx-service", "-n", "web", "--type=merge", "-p",
+            """{"spec":{"type":"ClusterIP","externalName":null,"clusterIP":"10.233.0.51","clusterIPs":["10.233.0.51"],"ports":[{"name":"http","port":80}]}}""");
+        watch.Restart();
+        WaitFor(() => Short("nginx-service.web.svc.cluster.local").SequenceEqual(["10.233.0.51"]));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
         _api.KubectlOk("delete", "service", "nginx-service", "-n", "web");
         watch.Restart();
         WaitFor(() => Status("nginx-service.web.svc.cluster.local") == "NXDOMAIN");

@@ -51,12 +51,13 @@ public sealed class Named : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start named");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var named = new Named(process, directory, new IPEndPoint(IPAddress.Loopback, port));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             try
@@ -68,10 +69,16 @@ public sealed class Named : IDisposable
             {
                 await Task.Delay(100);
             }
-            catch
+            catch (Exception e)
             {
                 named.Dispose();
-                throw;
+                string output;
+                lock (log)
+                {
+                    output = log.ToString();
+                }
+
+                throw new InvalidOperationException($"named on port {port} did not answer ({e.GetType().Name}: {e.Message}); its output:\n{output}", e);
             }
         }
     }
