@@ -8,7 +8,7 @@ RESULTS := TestResults
 
 # Debian packages the project uses: the kernel tools it drives and the reference tools it is tested against.
 DEBIAN_PACKAGES := iproute2 iptables nftables ipset conntrack tcpdump iperf3 bind9-dnsutils \
-	containernetworking-plugins nginx curl iputils-ping procps etcd-server
+	containernetworking-plugins nginx curl iputils-ping procps etcd-server bind9 dnsperf
 
 .PHONY: all deps build install demo test bench clean
 

@@ -13,7 +13,7 @@ using Strata.Controllers.Client;
 namespace Strata.Bench;
 
 /// <summary>One server's dnsperf run.</summary>
-public sealed record DnsperfResult(string Server, double QueriesPerSecond, double AverageLatencyMs, long Sent, long Completed, long Lost, long RssBeforeKb, long RssAfterKb);
+public sealed record DnsperfResult(string Server, double QueriesPerSecond, double AverageLatencyMs, long Sent, long Completed, long Lost, long RssBeforeKb, long RssAfterKb, string ResponseCodes = "");
 
 /// <summary>
 /// <c>strata bench dns</c>: Debian's dnsperf sends the same cluster names (hits, NXDOMAINs, headless names) to
@@ -241,7 +241,8 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
             (long)Number(SentPattern()),
             (long)Number(CompletedPattern()),
             (long)Number(LostPattern()),
-            rssBefore, rssAfter);
+            rssBefore, rssAfter,
+            RcodePattern().Match(stdout) is { Success: true } codes ? codes.Groups[1].Value.Trim() : "");
     }
 
     [GeneratedRegex(@"Queries per second:\s+([\d.]+)")]
@@ -258,6 +259,9 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
 
     [GeneratedRegex(@"Queries lost:\s+(\d+)")]
     private static partial Regex LostPattern();
+
+    [GeneratedRegex(@"Response codes:\s+(.+)")]
+    private static partial Regex RcodePattern();
 
     private static long RssKb(int pid)
     {
@@ -318,6 +322,12 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
         }
 
         text.AppendLine();
+        foreach (var r in new[] { Bind9, Strata })
+        {
+            text.AppendLine($"{r.Server} response codes: {r.ResponseCodes}");
+        }
+
+        text.AppendLine();
         text.AppendLine($"ratio (strata qps / bind9 qps): {Ratio:F3}");
         text.AppendLine($"strata qps / CoreDNS's published {CoreDnsQpsPerCpu:F0} per vCPU: {Strata.QueriesPerSecond / CoreDnsQpsPerCpu:F2}");
         return text.ToString();
@@ -342,6 +352,7 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
                 json.WriteNumber("lost", r.Lost);
                 json.WriteNumber("rss_before_kb", r.RssBeforeKb);
                 json.WriteNumber("rss_after_kb", r.RssAfterKb);
+                json.WriteString("response_codes", r.ResponseCodes);
                 json.WriteEndObject();
             }
 
