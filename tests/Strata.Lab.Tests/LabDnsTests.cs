@@ -1,0 +1,99 @@
+using System.Text.Json;
+
+namespace Strata.Lab.Tests;
+
+/// <summary>The cluster DNS addon in a lab: the coredns Deployment's pods (strata dns) answer on their pod IPs, with the real dig and nslookup.</summary>
+public sealed class LabDnsTests
+{
+    private const string Workloads = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: kubia}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: kubia}}
+          template:
+            metadata: {labels: {app: kubia}}
+            spec:
+              containers: [{name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: nginx-service}
+        spec:
+          selector: {app: kubia}
+          ports: [{name: http, port: 80}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: kubia-headless}
+        spec:
+          clusterIP: None
+          selector: {app: kubia}
+          ports: [{name: http, port: 80}]
+        """;
+
+    [LabFact]
+    public async Task TheCorednsPodsAnswerClusterNamesOnTheirPodIps()
+    {
+        using var lab = new TestLab();
+        var (code, _, stderr) = await lab.UpAsync(nodes: 2);
+        Assert.True(code == 0, $"strata up exited {code}: {stderr}");
+        lab.Kubectl("rollout", "status", "deployment/coredns", "-n", "kube-system", "--timeout=90s");
+        Assert.Equal("10.233.0.3", lab.Kubectl("get", "service", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP}"));
+
+        // The pods reach the API server (the node's kubeconfig) only if the control plane routes back to pod
+        // networks, which flannel (#8) will do; until then the test adds those routes in its own lab's underlay.
+        var nodes = JsonDocument.Parse(lab.Kubectl("get", "nodes", "-o", "json")).RootElement.GetProperty("items").EnumerateArray().ToList();
+        foreach (var node in nodes)
+        {
+            var cidr = node.GetProperty("spec").GetProperty("podCIDR").GetString()!;
+            var ip = node.GetProperty("status").GetProperty("addresses").EnumerateArray().First(a => a.GetProperty("type").GetString() == "InternalIP").GetProperty("address").GetString()!;
+            Tool.Run("ip", "-n", lab.Names.UnderlayNamespace, "route", "replace", cidr, "via", ip);
+        }
+
+        string manifest = Path.Combine(lab.StateDirectory, "dns-workloads.yaml");
+        File.WriteAllText(manifest, Workloads);
+        lab.Kubectl("apply", "-f", manifest);
+        lab.Kubectl("rollout", "status", "deployment/kubia", "--timeout=90s");
+        var kubia = PodIps(lab, "default", "app=kubia").Select(p => p.Ip).Order(StringComparer.Ordinal).ToList();
+        var clusterIp = lab.Kubectl("get", "service", "nginx-service", "-o", "jsonpath={.spec.clusterIP}");
+
+        var dnsPods = PodIps(lab, "kube-system", "k8s-app=kube-dns");
+        Assert.Equal(2, dnsPods.Count);
+        foreach (var (node, ip) in dnsPods)
+        {
+            string Dig(params string[] args) => lab.ExecOk(node, ["dig", $"@{ip}", "+time=2", "+tries=1", .. args]);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (Dig("+short", "TXT", "dns-version.cluster.local").Trim() != "\"1.1.0\"")
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the coredns pod {ip} on {node} did not sync within 60 s");
+                Thread.Sleep(250);
+            }
+
+            Assert.Equal(clusterIp, Dig("+short", "nginx-service.default.svc.cluster.local").Trim());
+            Assert.Equal(clusterIp, Dig("+tcp", "+short", "nginx-service.default.svc.cluster.local").Trim());
+            Assert.Equal(kubia, Dig("+short", "kubia-headless.default.svc.cluster.local").Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+            Assert.Equal("nginx-service.default.svc.cluster.local.", Dig("+short", "-x", clusterIp).Trim());
+            Assert.Equal("10.233.0.3", Dig("+short", "kube-dns.kube-system.svc.cluster.local").Trim());
+            Assert.Contains("status: NXDOMAIN", Dig("nosuch.default.svc.cluster.local"));
+        }
+
+        // A pod's own resolv.conf (search default.svc.cluster.local …, ndots:5) with the short names of the seed.
+        var (dnsNode, dnsIp) = dnsPods[0];
+        lab.Kubectl("run", "client", "--image=busybox", $"--overrides={{\"spec\":{{\"nodeName\":\"{dnsNode}\"}}}}", "--", "sleep", "3600");
+        lab.Kubectl("wait", "--for=condition=Ready", "pod/client", "--timeout=90s");
+        Assert.Contains("options ndots:5", lab.Kubectl("exec", "client", "--", "cat", "/etc/resolv.conf"));
+        var nslookup = lab.Kubectl("exec", "client", "--", "nslookup", "nginx-service", dnsIp);
+        Assert.Contains($"Name:\tnginx-service.default.svc.cluster.local\nAddress: {clusterIp}", nslookup);
+        var headless = lab.Kubectl("exec", "client", "--", "nslookup", "kubia-headless", dnsIp);
+        foreach (var ip in kubia)
+        {
+            Assert.Contains($"Name:\tkubia-headless.default.svc.cluster.local\nAddress: {ip}", headless);
+        }
+    }
+
+    private static List<(string Node, string Ip)> PodIps(TestLab lab, string ns, string selector) =>
+        [.. JsonDocument.Parse(lab.Kubectl("get", "pods", "-n", ns, "-l", selector, "-o", "json")).RootElement.GetProperty("items").EnumerateArray()
+            .Select(p => (p.GetProperty("spec").GetProperty("nodeName").GetString()!, p.GetProperty("status").GetProperty("podIP").GetString()!))];
+}
