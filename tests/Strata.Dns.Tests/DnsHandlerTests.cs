@@ -175,6 +175,28 @@ public sealed class DnsHandlerTests
     }
 
     [Fact]
+    public async Task AFailureInsideTheServerIsServfailAndTheNextQueryIsAnswered()
+    {
+        var fail = true;
+        var cluster = Fixture.CoreDnsCluster();
+        var handler = new DnsHandler(() => fail ? throw new InvalidOperationException("snapshot unavailable") : cluster);
+        handler.Apply(new DnsConfig());
+        var reply = await AskAsync(handler, DnsMessage.Query(9, "svc1.testns.svc.cluster.local", DnsType.A));
+        Assert.Equal(9, reply.Id);
+        Assert.Equal(DnsRcode.ServFail, reply.Rcode);
+        fail = false;
+        Assert.Equal(DnsRcode.NoError, (await AskAsync(handler, DnsMessage.Query(10, "svc1.testns.svc.cluster.local", DnsType.A))).Rcode);
+    }
+
+    [Fact]
+    public async Task AnExternalNameThatCannotBeWrittenIsServfail()
+    {
+        var snapshot = ClusterSnapshot.Build([Fixture.Namespace("ns")], [Fixture.ExternalName("ns", "long", new string('x', 64) + ".example")], [], [], 1);
+        var reply = await AskAsync(Handler(snapshot), DnsMessage.Query(1, "long.ns.svc.cluster.local", DnsType.CNAME));
+        Assert.Equal(DnsRcode.ServFail, reply.Rcode);
+    }
+
+    [Fact]
     public void DashedIpLabelsFollowCoreDns()
     {
         Assert.Equal("172-0-0-2", DashedIp.Format(IPAddress.Parse("172.0.0.2")));

@@ -66,6 +66,38 @@ public sealed class DnsHandler(Func<ClusterSnapshot> snapshot, ILogger? logger =
         }
 
         var limit = tcp ? DnsWriter.MaxMessage : query.Edns is { } edns ? Math.Clamp((int)edns.UdpPayloadSize, DnsWriter.MaxUdpWithoutEdns, MaxUdpResponse) : DnsWriter.MaxUdpWithoutEdns;
+        try
+        {
+            var pending = Answer(query, limit, cancellationToken);
+            return pending.IsCompletedSuccessfully ? pending : GuardAsync(pending, query, limit);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return ValueTask.FromResult<byte[]?>(Internal(query, limit, e));
+        }
+    }
+
+    private async ValueTask<byte[]?> GuardAsync(ValueTask<byte[]?> pending, DnsMessage query, int limit)
+    {
+        try
+        {
+            return await pending;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Internal(query, limit, e);
+        }
+    }
+
+    /// <summary>A bug of ours must not stop the server: the client gets SERVFAIL and the log the exception.</summary>
+    private byte[] Internal(DnsMessage query, int limit, Exception e)
+    {
+        DnsHandlerLog.Internal(_logger, query.Question?.Name ?? "", e);
+        return DnsWriter.Write(DnsMessage.ReplyTo(query, DnsRcode.ServFail) with { Questions = [] }, limit);
+    }
+
+    private ValueTask<byte[]?> Answer(DnsMessage query, int limit, CancellationToken cancellationToken)
+    {
         var immediate = Immediate(query);
         if (immediate is not null)
         {
@@ -199,6 +231,9 @@ internal static partial class DnsHandlerLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "FORMERR: {Reason}")]
     public static partial void FormErr(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "answering {Name} failed; sent SERVFAIL")]
+    public static partial void Internal(ILogger logger, string name, Exception exception);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "could not encode a response: {Reason}")]
     public static partial void EncodeFailed(ILogger logger, string reason);
