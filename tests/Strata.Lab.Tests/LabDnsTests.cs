@@ -31,6 +31,14 @@ public sealed class LabDnsTests
           clusterIP: None
           selector: {app: kubia}
           ports: [{name: http, port: 80}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: querier, labels: {app: kubia}}
+        spec:
+          hostname: querier
+          subdomain: kubia-headless
+          containers: [{name: c, image: busybox, command: [sleep, infinity]}]
         """;
 
     [LabFact]
@@ -56,6 +64,8 @@ public sealed class LabDnsTests
         File.WriteAllText(manifest, Workloads);
         lab.Kubectl("apply", "-f", manifest);
         lab.Kubectl("rollout", "status", "deployment/kubia", "--timeout=90s");
+        lab.Kubectl("wait", "--for=condition=Ready", "pod/querier", "--timeout=90s");
+        var querier = lab.Kubectl("get", "pod", "querier", "-o", "jsonpath={.status.podIP}");
         var kubia = PodIps(lab, "default", "app=kubia").Select(p => p.Ip).Order(StringComparer.Ordinal).ToList();
         var clusterIp = lab.Kubectl("get", "service", "nginx-service", "-o", "jsonpath={.spec.clusterIP}");
 
@@ -77,6 +87,15 @@ public sealed class LabDnsTests
             Assert.Equal("nginx-service.default.svc.cluster.local.", Dig("+short", "-x", clusterIp).Trim());
             Assert.Equal("10.233.0.3", Dig("+short", "kube-dns.kube-system.svc.cluster.local").Trim());
             Assert.Contains("status: NXDOMAIN", Dig("nosuch.default.svc.cluster.local"));
+            // hostname.subdomain of a pod whose subdomain is a headless Service (e2e dns.go's dns-querier names).
+            var deadline2 = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (Dig("+short", "querier.kubia-headless.default.svc.cluster.local").Trim() != querier)
+            {
+                Assert.True(DateTime.UtcNow < deadline2, "querier.kubia-headless.default.svc.cluster.local did not answer the pod's IP within 30 s");
+                Thread.Sleep(250);
+            }
+
+            Assert.Equal(querier, Dig("+short", querier.Replace('.', '-') + ".default.pod.cluster.local").Trim());
         }
 
         // A pod's own resolv.conf (search default.svc.cluster.local …, ndots:5) with the short names of the seed.
