@@ -286,6 +286,77 @@ public sealed class DnsServerTests : IAsyncLifetime
         Assert.Equal(7u, _dns.Config.Ttl);
     }
 
+    [Fact]
+    public async Task GarbageOverUdpAndTcpNeverStopsTheServer()
+    {
+        var random = new Random(1035);
+        using (var udp = new System.Net.Sockets.UdpClient())
+        {
+            udp.Connect(_dns.Endpoint);
+            var formErrs = 0;
+            // Replies to whatever had a header: each one parses, and the malformed ones are FORMERR.
+            var receiving = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    try
+                    {
+                        var reply = await udp.ReceiveAsync(quiet.Token);
+                        var message = Strata.Dns.Wire.DnsReader.Parse(reply.Buffer);
+                        formErrs += message.Rcode == Strata.Dns.Wire.DnsRcode.FormErr ? 1 : 0;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            });
+            for (var i = 0; i < 2000; i++)
+            {
+                var packet = new byte[random.Next(0, 300)];
+                random.NextBytes(packet);
+                if (packet.Length > 2)
+                {
+                    packet[2] &= 0x7F; // a query: a readable header gets FORMERR
+                }
+
+                await udp.SendAsync(packet);
+                if (i % 50 == 0)
+                {
+                    await Task.Delay(5);
+                }
+            }
+
+            await receiving;
+            Assert.True(formErrs > 1000, $"{formErrs} FORMERR replies to 2000 random packets");
+        }
+
+        // TCP: a length prefix promising more than comes, then a close; a pointer loop; a stream cut mid-message.
+        foreach (var (bytes, formErr) in new (byte[], bool)[] { ([0xFF, 0xFF, 1, 2, 3], false), ([0, 18, 0xAB, 0xCD, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1], true), ([0, 5], false) })
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(_dns.Endpoint);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(bytes);
+            tcp.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            var reply = new byte[512];
+            var n = await stream.ReadAsync(reply).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+            if (formErr)
+            {
+                var message = Strata.Dns.Wire.DnsReader.Parse(reply.AsSpan(2, n - 2));
+                Assert.Equal((0xABCD, Strata.Dns.Wire.DnsRcode.FormErr), (message.Id, message.Rcode));
+            }
+            else
+            {
+                Assert.Equal(0, n); // closed without an answer
+            }
+        }
+
+        Assert.Equal(["10.233.0.50"], Short("nginx-service.web.svc.cluster.local"));
+        Assert.Equal(["10.233.0.50"], Short("+tcp", "nginx-service.web.svc.cluster.local"));
+    }
+
     private static void WaitFor(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
