@@ -74,8 +74,8 @@ public sealed class NetexecServerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Hostname_header_healthz_readyz()
     {
-        Assert.Equal(Dns.GetHostName(), await _http.GetStringAsync("/hostname"));
-        Assert.Equal(Dns.GetHostName(), await _http.GetStringAsync("/hostName"));
+        Assert.Equal(System.Net.Dns.GetHostName(), await _http.GetStringAsync("/hostname"));
+        Assert.Equal(System.Net.Dns.GetHostName(), await _http.GetStringAsync("/hostName"));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/header?key=X-Strata");
         request.Headers.Add("X-Strata", "yes");
@@ -166,7 +166,7 @@ public sealed class NetexecServerTests : IAsyncLifetime, IDisposable
         Assert.Equal($"127.0.0.1:{((IPEndPoint)socket.Client.LocalEndPoint!).Port}", Encoding.UTF8.GetString(answer.Buffer));
     }
 
-    private static string Host => Dns.GetHostName();
+    private static string Host => System.Net.Dns.GetHostName();
 
     private static int ClosedTcpPort()
     {

@@ -13,8 +13,8 @@ public sealed class ServeHostnameServerTests
     {
         await using var server = await ServeHostnameServer.StartAsync(new ServeHostnameOptions { Port = 0, Address = IPAddress.Loopback }, NullLoggerFactory.Instance);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}") };
-        Assert.Equal(Dns.GetHostName(), await http.GetStringAsync("/"));
-        Assert.Equal(Dns.GetHostName(), await http.GetStringAsync("/anything"));
+        Assert.Equal(System.Net.Dns.GetHostName(), await http.GetStringAsync("/"));
+        Assert.Equal(System.Net.Dns.GetHostName(), await http.GetStringAsync("/anything"));
     }
 
     [Fact]
@@ -35,14 +35,14 @@ public sealed class ServeHostnameServerTests
         using (var tcp = new TcpClient())
         {
             await tcp.ConnectAsync(IPAddress.Loopback, server.TcpPort);
-            Assert.Equal(Dns.GetHostName(), await new StreamReader(tcp.GetStream()).ReadToEndAsync());
+            Assert.Equal(System.Net.Dns.GetHostName(), await new StreamReader(tcp.GetStream()).ReadToEndAsync());
         }
 
         using var udp = new UdpClient();
         udp.Connect(IPAddress.Loopback, server.UdpPort);
         await udp.SendAsync(Encoding.ASCII.GetBytes("anything at all, longer than sixteen bytes"));
         var answer = await udp.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(Dns.GetHostName(), Encoding.UTF8.GetString(answer.Buffer));
+        Assert.Equal(System.Net.Dns.GetHostName(), Encoding.UTF8.GetString(answer.Buffer));
     }
 
     [Fact]
