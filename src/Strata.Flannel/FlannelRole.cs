@@ -8,7 +8,6 @@ using Strata.Flannel.Config;
 using Strata.Flannel.Iptables;
 using Strata.Flannel.Kernel;
 using Strata.Flannel.Subnet;
-using Strata.Flannel.Udp;
 using Strata.Netlink;
 
 namespace Strata.Flannel;
@@ -39,24 +38,19 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
     {
         var conf = await NetConfSource.LoadAsync(client, options.NetConfFile, cancellationToken);
         Config = conf;
-        Log.Config(_logger, conf.Network, conf.Backend.ToString());
+        Log.Config(_logger, conf.Network, conf.Backend);
 
         using var reconciler = new NetworkReconciler(options.Namespace);
         var ext = reconciler.FindExternal(options.NodeIp);
         var subnets = new KubeSubnetManager(client, options.NodeName, _logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var informer = subnets.RunAsync(stop.Token);
-        UdpProxy? proxy = null;
         try
         {
             await subnets.WaitForSyncAsync(cancellationToken);
             var podCidr = await WaitForPodCidrAsync(cancellationToken);
             var local = new LocalNode(options.NodeName, podCidr, ext);
 
-            if (conf.Backend is UdpConfig udp)
-            {
-                proxy = UdpProxy.Start(options.Namespace, ext.Ip, udp.Port, loggers.CreateLogger("flannel.udp"));
-            }
 
             var device = reconciler.EnsureDevice(conf, local, subnets.StoredVtepMac);
             string backendData = device.VtepMac is { } mac ? new VxlanLeaseData((uint)((VxlanConfig)conf.Backend).Vni, mac).ToJson() : "null";
@@ -74,7 +68,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
             while (!cancellationToken.IsCancellationRequested)
             {
                 reconciler.EnsureDevice(conf, local, device.VtepMac);
-                await ReconcileOnceAsync(reconciler, conf, local, proxy, subnets, cancellationToken);
+                await ReconcileOnceAsync(reconciler, conf, local, subnets, cancellationToken);
                 if (DateTime.UtcNow >= iptablesDue)
                 {
                     EnsureIptables(iptables, conf, Lease);
@@ -108,7 +102,6 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         finally
         {
             await stop.CancelAsync();
-            proxy?.Dispose();
             try
             {
                 await informer;
@@ -140,7 +133,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         }
     }
 
-    private async Task ReconcileOnceAsync(NetworkReconciler reconciler, NetConf conf, LocalNode local, UdpProxy? proxy, KubeSubnetManager subnets, CancellationToken cancellationToken)
+    private async Task ReconcileOnceAsync(NetworkReconciler reconciler, NetConf conf, LocalNode local, KubeSubnetManager subnets, CancellationToken cancellationToken)
     {
         var (leases, _) = subnets.Leases();
         var plan = NetworkPlanner.Plan(conf, local, leases);
@@ -150,7 +143,6 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
             Log.Changed(_logger, change);
         }
 
-        proxy?.SetPeers(plan.UdpPeers);
         foreach (var refused in plan.Refused)
         {
             if (_reported.Add($"{refused.Lease.NodeName}\n{refused.Reason}"))
@@ -207,7 +199,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
     private static partial class Log
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Network {Network}, backend {Backend}")]
-        public static partial void Config(ILogger logger, IpPrefix network, string backend);
+        public static partial void Config(ILogger logger, IpPrefix network, BackendConfig backend);
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Waiting for node {Node} to get a podCIDR")]
         public static partial void WaitingForPodCidr(ILogger logger, string node);

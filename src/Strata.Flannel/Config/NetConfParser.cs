@@ -61,7 +61,9 @@ public static class NetConfParser
             throw Error(source, "Network: missing; please define a correct Network parameter in the flannel config (e.g. \"10.233.64.0/18\")");
         }
 
-        if (!IpPrefix.TryParse(text, out var prefix, out var problem) || !prefix.IsIPv4)
+        // Go's net.ParseCIDR (upstream's ip.ParseIP4Net) wants the prefix length: a bare address is not a network.
+        bool parsed = IpPrefix.TryParse(text, out var prefix, out var problem);
+        if (!parsed || !prefix.IsIPv4 || !text.Contains('/', StringComparison.Ordinal))
         {
             throw Error(source, $"Network: \"{text}\" is not an IPv4 CIDR{(problem is null ? "" : $" ({problem})")}");
         }
