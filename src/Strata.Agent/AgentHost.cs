@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Strata.Agent.Kubelet;
 using Strata.Agent.Server;
 using Strata.Controllers.Client;
+using Strata.Flannel;
 
 namespace Strata.Agent;
 
@@ -57,6 +58,18 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
             }
 
             roles.Add(Task.Run(() => Kubelet.RunAsync(cancellationToken), cancellationToken));
+        }
+
+        if (options.Roles.Contains("flannel"))
+        {
+            var flannel = new FlannelRole(client, new FlannelOptions
+            {
+                NodeName = options.NodeName,
+                NodeIp = string.IsNullOrEmpty(options.NodeIp) ? null : IPAddress.Parse(options.NodeIp),
+                NetConfFile = string.IsNullOrEmpty(options.NetConf) ? null : options.NetConf,
+                CniConfDir = options.CniConfDir,
+            }, loggers);
+            roles.Add(Task.Run(() => flannel.RunAsync(cancellationToken), cancellationToken));
         }
 
         // A role or the server that fails stops the agent (its supervisor restarts it), instead of leaving it half up.

@@ -13,7 +13,7 @@ public sealed partial class AgentOptions
     public static readonly IReadOnlyDictionary<string, string?> KnownRoles = new Dictionary<string, string?>
     {
         ["kubelet"] = null,
-        ["flannel"] = "#8",
+        ["flannel"] = null,
         ["proxy"] = "#9",
     };
 
@@ -43,6 +43,9 @@ public sealed partial class AgentOptions
     public string ClusterDns { get; set; } = "10.233.0.3";
 
     public string ClusterDomain { get; set; } = "cluster.local";
+
+    /// <summary>The flannel role's net-conf.json file (flanneld's --net-config-path); empty reads the ConfigMap kube-flannel/kube-flannel-cfg.</summary>
+    public string NetConf { get; set; } = string.Empty;
 
     /// <summary>Every problem, each naming its flag; empty when the options can be used.</summary>
     public IReadOnlyList<string> Validate(bool requireKubeconfig = true)
@@ -74,7 +77,9 @@ public sealed partial class AgentOptions
             errors.Add($"--node-name: \"{NodeName}\" is not a valid node name (a lowercase RFC 1123 subdomain)");
         }
 
-        if (!IPAddress.TryParse(NodeIp, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        // The flannel role alone may take the Node's InternalIP instead.
+        bool nodeIpNeeded = Roles.Contains("kubelet") || !string.IsNullOrEmpty(NodeIp);
+        if (nodeIpNeeded && (!IPAddress.TryParse(NodeIp, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
         {
             errors.Add($"--node-ip: \"{NodeIp}\" is not an IPv4 address");
         }

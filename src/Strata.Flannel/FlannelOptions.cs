@@ -9,7 +9,14 @@ public sealed record FlannelOptions
 {
     public required string NodeName { get; init; }
 
-    public required IPAddress NodeIp { get; init; }
+    /// <summary>The node IP (flanneld's --public-ip/--iface); null takes the Node's InternalIP, as the kubelet registered it.</summary>
+    public IPAddress? NodeIp { get; init; }
+
+    /// <summary>
+    /// Where the CNI configuration goes: the ConfigMap's cni-conf.json is written there as 10-flannel.conflist (what
+    /// kube-flannel.yml's install-cni init container copies). Null writes none.
+    /// </summary>
+    public string? CniConfDir { get; init; }
 
     /// <summary>A net-conf.json file; null reads the ConfigMap kube-flannel/kube-flannel-cfg.</summary>
     public string? NetConfFile { get; init; }

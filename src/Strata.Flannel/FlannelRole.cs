@@ -24,6 +24,10 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
 
     private readonly ILogger _logger = loggers.CreateLogger("flannel");
     private readonly HashSet<string> _reported = [];
+    private EventRecorder? _events;
+
+    /// <summary>The file name kube-flannel.yml's install-cni container gives the CNI configuration.</summary>
+    public const string CniConfFileName = "10-flannel.conflist";
 
     /// <summary>The network configuration in force, once read.</summary>
     public NetConf? Config { get; private set; }
@@ -40,8 +44,10 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         Config = conf;
         Log.Config(_logger, conf.Network, conf.Backend);
 
+        _events = new EventRecorder(client, EventComponent, _logger);
         using var reconciler = new NetworkReconciler(options.Namespace);
-        var ext = reconciler.FindExternal(options.NodeIp);
+        var nodeIp = options.NodeIp ?? await WaitForInternalIpAsync(cancellationToken);
+        var ext = reconciler.FindExternal(nodeIp);
         var subnets = new KubeSubnetManager(client, options.NodeName, _logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var informer = subnets.RunAsync(stop.Token);
@@ -58,6 +64,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
 
             SubnetEnv.Write(options.SubnetFile, SubnetEnv.Render(conf, Lease.Subnet, device.Mtu, options.IpMasq));
             Log.SubnetFile(_logger, options.SubnetFile);
+            await WriteCniConfAsync(cancellationToken);
             var iptables = new IptablesRestoreDriver(options.NamespaceName);
             EnsureIptables(iptables, conf, Lease);
 
@@ -77,13 +84,13 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
 
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 wait.CancelAfter(options.Resync);
-                try
-                {
-                    await Task.WhenAny(subnets.Changes.WaitToReadAsync(wait.Token).AsTask(), kernelChanged.Reader.WaitToReadAsync(wait.Token).AsTask(), informer);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                }
+                await Task.WhenAny(
+                    subnets.Changes.WaitToReadAsync(wait.Token).AsTask(),
+                    kernelChanged.Reader.WaitToReadAsync(wait.Token).AsTask(),
+                    Task.Delay(Timeout.Infinite, wait.Token),
+                    informer);
+                await wait.CancelAsync(); // ends the waits that did not fire
+                cancellationToken.ThrowIfCancellationRequested();
 
                 if (informer.IsCompleted)
                 {
@@ -110,6 +117,47 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
             {
             }
         }
+    }
+
+    /// <summary>The Node's InternalIP (status.addresses), once the kubelet has registered it.</summary>
+    private async Task<System.Net.IPAddress> WaitForInternalIpAsync(CancellationToken cancellationToken)
+    {
+        bool logged = false;
+        while (true)
+        {
+            var node = await client.GetAsync<V1Node>(null, options.NodeName, cancellationToken);
+            var internalIp = node?.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address;
+            if (System.Net.IPAddress.TryParse(internalIp, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                return ip;
+            }
+
+            if (!logged)
+            {
+                Log.WaitingForInternalIp(_logger, options.NodeName);
+                logged = true;
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
+    }
+
+    /// <summary>install-cni's copy: the ConfigMap's cni-conf.json as 10-flannel.conflist, replaced whole when it differs.</summary>
+    private async Task WriteCniConfAsync(CancellationToken cancellationToken)
+    {
+        if (options.CniConfDir is null || await NetConfSource.LoadCniConfAsync(client, options.NetConfFile, cancellationToken) is not { } cniConf)
+        {
+            return;
+        }
+
+        string path = Path.Combine(options.CniConfDir, CniConfFileName);
+        if (File.Exists(path) && await File.ReadAllTextAsync(path, cancellationToken) == cniConf)
+        {
+            return;
+        }
+
+        SubnetEnv.Write(path, cniConf);
+        Log.CniConf(_logger, path);
     }
 
     private async Task<IpPrefix> WaitForPodCidrAsync(CancellationToken cancellationToken)
@@ -148,10 +196,9 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
             if (_reported.Add($"{refused.Lease.NodeName}\n{refused.Reason}"))
             {
                 Log.Refused(_logger, refused.Reason);
-                if (subnets.Self is { } self)
+                if (subnets.Self is { } self && _events is not null)
                 {
-                    var recorder = new EventRecorder(client, EventComponent, _logger);
-                    await recorder.WarningAsync(self, "RouteRefused", refused.Reason, cancellationToken);
+                    await _events.WarningAsync(self, "RouteRefused", refused.Reason, cancellationToken);
                 }
             }
         }
@@ -212,6 +259,12 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
 
         [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "{Reason}")]
         public static partial void Refused(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Waiting for node {Node} to have an InternalIP (or pass --node-ip)")]
+        public static partial void WaitingForInternalIp(ILogger logger, string node);
+
+        [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Wrote the CNI configuration to {Path}")]
+        public static partial void CniConf(ILogger logger, string path);
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "iptables: FLANNEL-POSTRTG and FLANNEL-FWD (re)installed")]
         public static partial void Iptables(ILogger logger);

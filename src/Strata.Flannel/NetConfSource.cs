@@ -7,6 +7,20 @@ namespace Strata.Flannel;
 /// <summary>Reads net-conf.json from a file, or from the ConfigMap kube-flannel/kube-flannel-cfg as kube-flannel.yml mounts it.</summary>
 public static class NetConfSource
 {
+    public const string CniConfKey = "cni-conf.json";
+
+    /// <summary>The ConfigMap's cni-conf.json, or null when net-conf.json comes from a file or the key is absent.</summary>
+    public static async Task<string?> LoadCniConfAsync(IKubeClient client, string? file, CancellationToken cancellationToken)
+    {
+        if (file is not null)
+        {
+            return null;
+        }
+
+        var map = await client.GetAsync<V1ConfigMap>(NetConf.DefaultConfigMapNamespace, NetConf.DefaultConfigMapName, cancellationToken);
+        return map?.Data?.TryGetValue(CniConfKey, out var json) == true ? json : null;
+    }
+
     public static async Task<NetConf> LoadAsync(IKubeClient client, string? file, CancellationToken cancellationToken)
     {
         if (file is not null)

@@ -11,9 +11,9 @@ internal static class AgentCommand
     public static Command Build()
     {
         var defaults = new AgentOptions();
-        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet).", DefaultValueFactory = _ => "kubelet" };
+        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet, flannel).", DefaultValueFactory = _ => "kubelet" };
         var nodeName = new Option<string>("--node-name") { Description = "The Node this agent registers and runs pods for.", Required = true };
-        var nodeIp = new Option<string>("--node-ip") { Description = "The node's InternalIP.", Required = true };
+        var nodeIp = new Option<string>("--node-ip") { Description = "The node's InternalIP (required by the kubelet role; flannel alone takes the Node's).", DefaultValueFactory = _ => "" };
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
         var rootDir = new Option<string>("--root-dir") { Description = "The kubelet's state directory.", DefaultValueFactory = _ => defaults.RootDir };
         var podLogsDir = new Option<string>("--pod-logs-dir") { Description = "Where container logs are written.", DefaultValueFactory = _ => defaults.PodLogsDir };
@@ -24,9 +24,10 @@ internal static class AgentCommand
         var address = new Option<string>("--address") { Description = "The address the kubelet server listens on.", DefaultValueFactory = _ => defaults.Address };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "The cluster DNS address pods resolve with.", DefaultValueFactory = _ => defaults.ClusterDns };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => defaults.ClusterDomain };
+        var netConf = new Option<string>("--net-conf") { Description = "flannel: a net-conf.json file instead of the ConfigMap kube-flannel/kube-flannel-cfg.", DefaultValueFactory = _ => "" };
         var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role).")
         {
-            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain,
+            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain, netConf,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ internal static class AgentCommand
                 Address = result.GetValue(address)!,
                 ClusterDns = result.GetValue(clusterDns)!,
                 ClusterDomain = result.GetValue(clusterDomain)!,
+                NetConf = result.GetValue(netConf)!,
             };
             if (options.Validate() is { Count: > 0 } errors)
             {
@@ -78,7 +80,7 @@ internal static class AgentCommand
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                 }
-                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException)
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException or Strata.Flannel.Config.NetConfException)
                 {
                     Console.Error.WriteLine($"strata agent: {e.Message}");
                     return 1;

@@ -13,10 +13,10 @@ public sealed class AgentCommandTests
     [Fact]
     public void BadFlagsAreRefusedBeforeAnythingStarts()
     {
-        var (code, _, stderr) = Tool.Run("dotnet", Strata, "agent", "--roles", "kubelet,flannel", "--node-name", "node1", "--node-ip", "999.1.1.1", "--kubeconfig", "/nonexistent/strata-t");
+        var (code, _, stderr) = Tool.Run("dotnet", Strata, "agent", "--roles", "kubelet,dns", "--node-name", "node1", "--node-ip", "999.1.1.1", "--kubeconfig", "/nonexistent/strata-t");
         Assert.Equal(1, code);
         Assert.Equal(
-            "strata agent: --roles: the flannel role is not implemented yet (it comes with issue #8)\n" +
+            "strata agent: --roles: unknown role \"dns\" (known: kubelet, flannel, proxy)\n" +
             "strata agent: --node-ip: \"999.1.1.1\" is not an IPv4 address\n" +
             "strata agent: --kubeconfig: /nonexistent/strata-t does not exist\n",
             stderr);

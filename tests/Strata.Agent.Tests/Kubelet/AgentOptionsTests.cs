@@ -3,7 +3,6 @@ namespace Strata.Agent.Tests.Kubelet;
 public sealed class AgentOptionsTests
 {
     [Theory]
-    [InlineData("flannel", "--roles: the flannel role is not implemented yet (it comes with issue #8)")]
     [InlineData("proxy", "--roles: the proxy role is not implemented yet (it comes with issue #9)")]
     [InlineData("dns", "--roles: unknown role \"dns\" (known: kubelet, flannel, proxy)")]
     public void RolesNotHereNameTheirIssue(string role, string expected)
@@ -11,6 +10,17 @@ public sealed class AgentOptionsTests
         var options = Valid();
         options.Roles = ["kubelet", role];
         Assert.Equal([expected], options.Validate(requireKubeconfig: false));
+    }
+
+    [Fact]
+    public void TheFlannelRoleAloneNeedsNoNodeIp()
+    {
+        var options = Valid();
+        options.Roles = ["flannel"];
+        options.NodeIp = "";
+        Assert.Empty(options.Validate(requireKubeconfig: false));
+        options.Roles = ["kubelet", "flannel"];
+        Assert.Equal(["--node-ip: \"\" is not an IPv4 address"], options.Validate(requireKubeconfig: false));
     }
 
     [Fact]
