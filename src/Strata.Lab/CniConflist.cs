@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace Strata.Lab;
 
 /// <summary>
-/// The node's CNI network until issue #8's flannel: a bridge on <c>cni0</c> with host-local IPAM
-/// on the node's podCIDR and portmap chained, as kubenet configures it. Pure.
+/// A kubenet-style CNI network: a bridge on <c>cni0</c> with host-local IPAM on a podCIDR and portmap chained.
+/// The lab's nodes use flannel's 10-flannel.conflist instead (Addons/kube-flannel.yaml); bench pods measures this one. Pure.
 /// </summary>
 public static class CniConflist
 {

@@ -26,8 +26,8 @@ public sealed record LabUpOptions
 }
 
 /// <summary>
-/// <c>strata up</c>: builds the lab's topology, starts the control plane and the agents, writes
-/// each node's CNI network once it has a podCIDR, and waits until every node is Ready. Every
+/// <c>strata up</c>: builds the lab's topology, starts the control plane, applies the addons (flannel's DaemonSet
+/// writes each node's CNI network), starts the agents, and waits until every node is Ready. Every
 /// object is recorded in the state file before it is created; a failure while building tears
 /// down what was built.
 /// </summary>
@@ -546,11 +546,13 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
         }
     }
 
-    /// <summary>Writes each node's CNI network when nodeipam has given it a podCIDR, and waits until every node is Ready.</summary>
+    /// <summary>
+    /// Waits until every node is Ready. Each node's CNI network (10-flannel.conflist) comes from the flannel DaemonSet
+    /// (Addons/kube-flannel.yaml), which the kubelet runs before the node is Ready, as on a kubeadm cluster.
+    /// </summary>
     private async Task WaitForNodesAsync(CancellationToken cancellationToken)
     {
         using var client = RemoteKubeClient.FromKubeconfig(LabPaths.Kubeconfig(spec.StateDirectory));
-        var written = new HashSet<string>(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + options.ReadyTimeout;
         var notReady = new Dictionary<string, string>(StringComparer.Ordinal);
         while (true)
@@ -573,11 +575,6 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
                 {
                     notReady[node.Name] = "not registered";
                     continue;
-                }
-
-                if (registered.Spec?.PodCIDR is { Length: > 0 } podCidr && written.Add(node.Name))
-                {
-                    WriteCniConfig(node.Name, podCidr);
                 }
 
                 var ready = registered.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
@@ -608,16 +605,5 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
 
             await Task.Delay(250, cancellationToken);
         }
-    }
-
-    private void WriteCniConfig(string node, string podCidr)
-    {
-        string directory = new NodeLayout(spec.StateDirectory, node).CniConfigDirectory;
-        string file = Path.Combine(directory, CniConflist.FileName);
-        // Written beside and renamed, so the agent never loads half a file (libcni ignores dot files without a .conf* extension).
-        string temporary = Path.Combine(directory, "." + CniConflist.FileName + ".tmp");
-        File.WriteAllText(temporary, CniConflist.Render(podCidr));
-        File.Move(temporary, file, overwrite: true);
-        LabLog.WroteCniConfig(_logger, spec.Name, file, podCidr);
     }
 }

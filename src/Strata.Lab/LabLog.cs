@@ -29,9 +29,6 @@ internal static partial class LabLog
     [LoggerMessage(EventId = 7007, Level = LogLevel.Warning, Message = "Lab {Lab}: kept {Path}: {Reason}")]
     public static partial void KeptHostPath(ILogger logger, string lab, string path, string reason);
 
-    [LoggerMessage(EventId = 7008, Level = LogLevel.Information, Message = "Lab {Lab}: wrote {File} for podCIDR {PodCidr}")]
-    public static partial void WroteCniConfig(ILogger logger, string lab, string file, string podCidr);
-
     [LoggerMessage(EventId = 7009, Level = LogLevel.Warning, Message = "Lab {Lab}: {What} failed: {Error}")]
     public static partial void TeardownStepFailed(ILogger logger, string lab, string what, string error);
 

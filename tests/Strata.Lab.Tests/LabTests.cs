@@ -29,28 +29,31 @@ public sealed class LabTests
             Assert.True(Tool.Ping(node1, "172.19.0.13"), "node1 cannot ping node2 over the underlay");
             Assert.True(Tool.Ping(node2, "172.19.0.8"), "node2 cannot ping node1 over the underlay");
 
-            // No route out of the lab: only the underlay.
+            // No route out of the lab: only the underlay (and flannel's routes into the cluster network).
             var routes = Tool.IpJson(node1, "route").EnumerateArray().Select(r => r.GetProperty("dst").GetString()).ToList();
             Assert.DoesNotContain("default", routes);
-            Assert.Equal(["172.19.0.0/20"], routes);
+            Assert.Equal(["172.19.0.0/20"], routes.Where(r => !r!.StartsWith("10.233.", StringComparison.Ordinal)));
             Assert.Equal("1", Tool.Check("ip", "netns", "exec", node1, "cat", "/proc/sys/net/ipv4/ip_forward").Trim());
 
             // The API server inside the lab, on a socket opened in the underlay, and kubectl on the host.
             Assert.Equal("ok", lab.ExecOk("node1", "curl", "-sk", "https://172.19.0.2:6443/readyz"));
             Assert.Equal("node/node1\nnode/node2\n", lab.Kubectl("get", "nodes", "-o", "name"));
 
-            // Per-node mounts: each node sees its own CNI network, the host sees none.
+            // Per-node mounts: each node sees its own CNI network (flannel's, written by its DaemonSet pod), the host sees none.
             foreach (var (node, index) in new[] { ("node1", 0), ("node2", 1) })
             {
                 string podCidr = lab.Kubectl("get", "node", node, "-o", "jsonpath={.spec.podCIDR}");
                 Assert.StartsWith("10.233.", podCidr, StringComparison.Ordinal);
-                Assert.Equal(CniConflist.FileName + "\n", lab.ExecOk(node, "ls", "/etc/cni/net.d"));
-                Assert.Equal(CniConflist.Render(podCidr), lab.ExecOk(node, "cat", "/etc/cni/net.d/" + CniConflist.FileName));
+                Assert.Equal("10-flannel.conflist\n", lab.ExecOk(node, "ls", "/etc/cni/net.d"));
+                Assert.Contains("\"type\": \"flannel\"", lab.ExecOk(node, "cat", "/etc/cni/net.d/10-flannel.conflist"), StringComparison.Ordinal);
+                Assert.Equal(
+                    $"FLANNEL_NETWORK=10.233.64.0/18\nFLANNEL_SUBNET={podCidr[..^4]}1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n",
+                    lab.ExecOk(node, "cat", "/run/flannel/subnet.env"));
                 Assert.Contains("host-local", lab.ExecOk(node, "ls", "/opt/cni/bin"), StringComparison.Ordinal);
                 Assert.Equal(index == 0 ? "172.19.0.8" : "172.19.0.13", lab.ExecOk(node, "ip", "-4", "-br", "addr", "show", "dev", "eth0").Split(' ', StringSplitOptions.RemoveEmptyEntries)[2].Split('/')[0]);
             }
 
-            Assert.False(File.Exists("/etc/cni/net.d/" + CniConflist.FileName), "the host's /etc/cni/net.d got the lab's conflist");
+            Assert.False(File.Exists("/etc/cni/net.d/10-flannel.conflist"), "the host's /etc/cni/net.d got the lab's conflist");
 
             // exec: exit codes, the underlay, unknown nodes.
             Assert.Equal(7, lab.Exec("node1", "sh", "-c", "exit 7").ExitCode);
