@@ -8,6 +8,7 @@ using Strata.Flannel.Config;
 using Strata.Flannel.Iptables;
 using Strata.Flannel.Kernel;
 using Strata.Flannel.Subnet;
+using Strata.Flannel.Udp;
 using Strata.Netlink;
 
 namespace Strata.Flannel;
@@ -51,11 +52,16 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         var subnets = new KubeSubnetManager(client, options.NodeName, _logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var informer = subnets.RunAsync(stop.Token);
+        UdpProxy? proxy = null;
         try
         {
             await subnets.WaitForSyncAsync(cancellationToken);
             var podCidr = await WaitForPodCidrAsync(cancellationToken);
             var local = new LocalNode(options.NodeName, podCidr, ext);
+            if (conf.Backend is UdpConfig udp)
+            {
+                proxy = UdpProxy.Start(options.Namespace, ext.Ip, udp.Port, loggers.CreateLogger("flannel.udp"));
+            }
 
 
             var device = reconciler.EnsureDevice(conf, local, subnets.StoredVtepMac);
@@ -75,7 +81,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
             while (!cancellationToken.IsCancellationRequested)
             {
                 reconciler.EnsureDevice(conf, local, device.VtepMac);
-                await ReconcileOnceAsync(reconciler, conf, local, subnets, cancellationToken);
+                await ReconcileOnceAsync(reconciler, conf, local, proxy, subnets, cancellationToken);
                 if (DateTime.UtcNow >= iptablesDue)
                 {
                     EnsureIptables(iptables, conf, Lease);
@@ -109,6 +115,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         finally
         {
             await stop.CancelAsync();
+            proxy?.Dispose();
             try
             {
                 await informer;
@@ -181,11 +188,12 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         }
     }
 
-    private async Task ReconcileOnceAsync(NetworkReconciler reconciler, NetConf conf, LocalNode local, KubeSubnetManager subnets, CancellationToken cancellationToken)
+    private async Task ReconcileOnceAsync(NetworkReconciler reconciler, NetConf conf, LocalNode local, UdpProxy? proxy, KubeSubnetManager subnets, CancellationToken cancellationToken)
     {
         var (leases, _) = subnets.Leases();
         var plan = NetworkPlanner.Plan(conf, local, leases);
         LastPlan = plan;
+        proxy?.SetPeers(plan.UdpPeers);
         foreach (var change in reconciler.Apply(conf, local, plan))
         {
             Log.Changed(_logger, change);
