@@ -52,6 +52,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BuildEndpoints(json, output));
         command.Subcommands.Add(BuildPods(json, output));
         command.Subcommands.Add(BuildDns(json, output));
+        command.Subcommands.Add(BuildBackends(json, output));
         return command;
     }
 
@@ -146,6 +147,30 @@ internal static class BenchCommand
         {
             var benchmark = new DnsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(services), result.GetValue(headless), result.GetValue(seconds));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench dns: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command BuildBackends(Option<bool> json, Option<FileInfo?> output)
+    {
+        var streams = new Option<int>("--streams") { Description = "Parallel iperf3 streams.", DefaultValueFactory = _ => 4 };
+        var seconds = new Option<int>("--seconds") { Description = "Seconds of iperf3 per path.", DefaultValueFactory = _ => 5 };
+        var command = new Command("backends", "The seed's backend table: TCP throughput and latency node to node, pod to pod on a node, and across nodes over host-gw, vxlan and udp.")
+        {
+            json, output, streams, seconds,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            RequireRoot("bench backends");
+            var benchmark = new BackendsBenchmark(result.GetValue(streams), result.GetValue(seconds));
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench backends: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)
             {
