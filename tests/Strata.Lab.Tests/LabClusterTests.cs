@@ -73,6 +73,13 @@ public sealed class LabClusterTests
         Assert.Contains("\"GET / HTTP/1.1\" 200", lab.Kubectl("logs", Name(neighbour)), StringComparison.Ordinal);
         Assert.Equal("client\n", lab.Kubectl("exec", "client", "--", "hostname"));
 
+        // Every nginx answers the client, the one on the other node through flannel (vxlan).
+        foreach (var nginx in pods.Where(p => Name(p).StartsWith("nginx-deployment-", StringComparison.Ordinal)))
+        {
+            string ip = nginx.GetProperty("status").GetProperty("podIP").GetString()!;
+            Assert.Contains("Welcome to nginx!", lab.Kubectl("exec", "client", "--", "curl", "-sS", "--max-time", "5", $"http://{ip}/"), StringComparison.Ordinal);
+        }
+
         // A readiness probe gates the Service's endpoints until the file it tests exists.
         Assert.Equal("", lab.Kubectl("get", "endpoints", "gated", "-o", "jsonpath={.subsets[*].addresses[*].ip}"));
         lab.Kubectl("exec", "gated", "--", "touch", "/tmp/ready");
@@ -137,9 +144,12 @@ public sealed class LabClusterTests
         foreach (string node in new[] { "node1", "node2" })
         {
             Assert.Equal("", lab.ExecOk(node, "ip", "netns", "list"));
-            Assert.Equal("", lab.ExecOk(node, "ls", "/var/lib/kubelet/pods"));
+
+            // The flannel DaemonSet's pod (hostNetwork: no netns, veth or IP) is the only pod the node keeps.
+            string flannel = lab.Kubectl("get", "pods", "-n", "kube-flannel", "--field-selector", $"spec.nodeName={node}", "-o", "jsonpath={.items[*].metadata.uid}");
+            Assert.Equal(flannel + "\n", lab.ExecOk(node, "ls", "/var/lib/kubelet/pods"));
             Assert.Single(lab.ExecOk(node, "ip", "-o", "link", "show", "type", "veth").Split('\n', StringSplitOptions.RemoveEmptyEntries)); // eth0 only
-            var reserved = lab.ExecOk(node, "ls", "/var/lib/cni/networks/strata").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            var reserved = lab.ExecOk(node, "ls", "/var/lib/cni/networks/cbr0").Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Where(f => f != "lock" && !f.StartsWith("last_reserved_ip", StringComparison.Ordinal));
             Assert.Empty(reserved);
         }
