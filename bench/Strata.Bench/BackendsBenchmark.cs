@@ -82,6 +82,9 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
     private readonly string _id = Guid.NewGuid().ToString("N")[..6];
     private readonly List<string> _namespaces = [];
 
+    /// <summary>Every namespace of this run starts with it.</summary>
+    public string NamespacePrefix => $"strata-bench-{_id}-";
+
     public async Task<BackendsReport> RunAsync(Action<string> progress, CancellationToken cancellationToken)
     {
         try
@@ -311,7 +314,7 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
 
     private string Add(string role)
     {
-        string name = $"strata-bench-{_id}-{role}";
+        string name = NamespacePrefix + role;
         NetworkNamespace.Create(name).Dispose();
         _namespaces.Add(name);
         return name;
