@@ -80,7 +80,7 @@ internal static class AgentCommand
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                 }
-                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException or Strata.Flannel.Config.NetConfException)
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException or Strata.Flannel.Config.NetConfException or Strata.Netlink.NetlinkException)
                 {
                     Console.Error.WriteLine($"strata agent: {e.Message}");
                     return 1;
