@@ -5,7 +5,7 @@ using Strata.Controllers.Client;
 
 namespace Strata.Cli.Commands;
 
-/// <summary><c>strata agent</c>: the node agent (its kubelet role today), until SIGTERM or Ctrl-C.</summary>
+/// <summary><c>strata agent</c>: the node agent (its kubelet and flannel roles), until SIGTERM or Ctrl-C.</summary>
 internal static class AgentCommand
 {
     public static Command Build()
@@ -25,7 +25,7 @@ internal static class AgentCommand
         var clusterDns = new Option<string>("--cluster-dns") { Description = "The cluster DNS address pods resolve with.", DefaultValueFactory = _ => defaults.ClusterDns };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => defaults.ClusterDomain };
         var netConf = new Option<string>("--net-conf") { Description = "flannel: a net-conf.json file instead of the ConfigMap kube-flannel/kube-flannel-cfg.", DefaultValueFactory = _ => "" };
-        var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role).")
+        var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role); program the pod network (flannel role).")
         {
             roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain, netConf,
         };
