@@ -53,3 +53,26 @@ public sealed class UdpPeerTableTests
         return (int)(~sum & 0xffff);
     }
 }
+
+public sealed class UdpInteropLayoutTests
+{
+    [Fact]
+    public void MmsghdrMatchesTheKernelsLayout()
+    {
+        // struct msghdr is 56 bytes on 64-bit Linux; struct mmsghdr adds msg_len after it.
+        Assert.Equal(64, System.Runtime.InteropServices.Marshal.SizeOf<Strata.Flannel.Interop.Libc.MMsgHdr>());
+        Assert.Equal(56, (int)System.Runtime.InteropServices.Marshal.OffsetOf<Strata.Flannel.Interop.Libc.MMsgHdr>(nameof(Strata.Flannel.Interop.Libc.MMsgHdr.Length)));
+        Assert.Equal(16, System.Runtime.InteropServices.Marshal.SizeOf<Strata.Flannel.Interop.Libc.IoVec>());
+    }
+
+    [Fact]
+    public unsafe void PeersAreNativeSockaddrIn()
+    {
+        var table = new UdpPeerTable([new UdpPeer(IpPrefix.Parse("10.233.66.0/24"), IPAddress.Parse("192.168.50.12"))], 8285);
+
+        Assert.Equal(0, table.IndexOf(0x0AE94205));
+        Assert.Equal(-1, table.IndexOf(0x0AE94305));
+        // AF_INET (host order), port 8285 = 0x205d (network order), 192.168.50.12, eight zero bytes.
+        Assert.Equal("0200205DC0A8320C0000000000000000", Convert.ToHexString(new ReadOnlySpan<byte>(table.NativeAddress(0), UdpPeerTable.SockaddrInLength)));
+    }
+}

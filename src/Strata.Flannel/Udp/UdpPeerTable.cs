@@ -16,6 +16,9 @@ public sealed class UdpPeerTable
     private readonly uint[] _masks;
     private readonly SocketAddress[] _addresses;
 
+    // The peers as struct sockaddr_in (16 bytes each), pinned, for sendmmsg.
+    private readonly byte[] _native;
+
     public static readonly UdpPeerTable Empty = new([], 0);
 
     public UdpPeerTable(IReadOnlyList<UdpPeer> peers, int port)
@@ -23,11 +26,41 @@ public sealed class UdpPeerTable
         _networks = new uint[peers.Count];
         _masks = new uint[peers.Count];
         _addresses = new SocketAddress[peers.Count];
+        _native = GC.AllocateArray<byte>(Math.Max(1, peers.Count) * SockaddrInLength, pinned: true);
         for (int i = 0; i < peers.Count; i++)
         {
             _masks[i] = peers[i].Subnet.PrefixLength == 0 ? 0 : uint.MaxValue << (32 - peers[i].Subnet.PrefixLength);
             _networks[i] = NetConfParser.ToUInt(peers[i].Subnet.Address) & _masks[i];
             _addresses[i] = new IPEndPoint(peers[i].PublicIp, port).Serialize();
+            var sockaddr = _native.AsSpan(i * SockaddrInLength, SockaddrInLength);
+            BinaryPrimitives.WriteUInt16LittleEndian(sockaddr, (ushort)AddressFamily.InterNetwork);
+            BinaryPrimitives.WriteUInt16BigEndian(sockaddr[2..], (ushort)port);
+            peers[i].PublicIp.TryWriteBytes(sockaddr[4..8], out _);
+        }
+    }
+
+    public const int SockaddrInLength = 16;
+
+    /// <summary>The index of the peer whose lease holds an IPv4 destination, or -1.</summary>
+    public int IndexOf(uint destination)
+    {
+        for (int i = 0; i < _networks.Length; i++)
+        {
+            if ((destination & _masks[i]) == _networks[i])
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Peer <paramref name="index"/> as a struct sockaddr_in; valid as long as this table is referenced.</summary>
+    public unsafe byte* NativeAddress(int index)
+    {
+        fixed (byte* start = _native)
+        {
+            return start + (index * SockaddrInLength); // the array is pinned: the pointer outlives the fixed block
         }
     }
 

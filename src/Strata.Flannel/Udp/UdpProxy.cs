@@ -12,12 +12,17 @@ namespace Strata.Flannel.Udp;
 /// The udp backend's userspace encapsulation (upstream's pkg/backend/udp/proxy_amd64.c): every IP packet the kernel
 /// routes into the TUN device flannel0 is sent, whole, as the payload of one UDP datagram to port 8285 of the node
 /// whose lease holds the destination; every datagram received on 8285 is written back into flannel0. Two dedicated
-/// threads, one preallocated buffer each, no allocation per packet. Every packet crosses the kernel/user boundary
-/// twice on each side, which is why this backend is slow by design.
+/// threads with preallocated, pinned buffers (no allocation per packet); the UDP side is batched (sendmmsg/recvmmsg,
+/// up to 32 datagrams per call), the TUN side cannot be (one packet per read or write). Every packet still crosses
+/// the kernel/user boundary on both nodes, which is why this backend is slow by design.
 /// </summary>
 public sealed partial class UdpProxy : IDisposable
 {
-    private const int BufferSize = 65536;
+    /// <summary>Datagrams per sendmmsg/recvmmsg.</summary>
+    private const int Batch = 32;
+
+    /// <summary>One packet's room: flannel0's MTU is the underlay's minus 28, so a jumbo underlay fits too.</summary>
+    private const int SlotSize = 9216;
     private readonly SafeTunHandle _tun;
     private readonly Socket _socket;
     private readonly int _port;
@@ -61,6 +66,13 @@ public sealed partial class UdpProxy : IDisposable
             }
 
             socket = ns is null ? Bind() : ns.Run(Bind);
+
+            // Non-blocking, so that a batch takes what is queued and stops at EAGAIN instead of waiting.
+            if (Libc.Fcntl(tun, Libc.F_SETFL, Libc.O_NONBLOCK) != 0)
+            {
+                throw new IOException($"fcntl(O_NONBLOCK) on {UdpConfig.DeviceName}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            }
+
             var proxy = new UdpProxy(tun, socket, port, logger);
             proxy._fromTun.Start();
             proxy._fromUdp.Start();
@@ -80,14 +92,22 @@ public sealed partial class UdpProxy : IDisposable
 
     private unsafe void TunToUdp()
     {
-        var buffer = GC.AllocateArray<byte>(BufferSize, pinned: true);
+        // Read what flannel0 has queued (up to a batch, without blocking once the first is in), then send the whole
+        // batch with one sendmmsg.
+        var buffers = GC.AllocateArray<byte>(Batch * SlotSize, pinned: true);
+        var iovecs = GC.AllocateArray<Libc.IoVec>(Batch, pinned: true);
+        var messages = GC.AllocateArray<Libc.MMsgHdr>(Batch, pinned: true);
         var pollFd = new Libc.PollFd { Events = Libc.POLLIN };
-        bool added = false;
+        bool added = false, socketAdded = false;
         _tun.DangerousAddRef(ref added);
+        _socket.SafeHandle.DangerousAddRef(ref socketAdded);
         try
         {
             pollFd.Fd = (int)_tun.DangerousGetHandle();
-            fixed (byte* start = buffer)
+            nint socket = _socket.SafeHandle.DangerousGetHandle();
+            fixed (byte* slots = buffers)
+            fixed (Libc.IoVec* iov = iovecs)
+            fixed (Libc.MMsgHdr* msgs = messages)
             {
                 while (!_stopping)
                 {
@@ -96,36 +116,56 @@ public sealed partial class UdpProxy : IDisposable
                         continue;
                     }
 
-                    nint n = Libc.Read(_tun, start, BufferSize);
-                    if (n < 20)
+                    var peers = _peers;
+                    int count = 0;
+                    for (int read = 0; read < Batch; read++)
                     {
-                        continue;
+                        byte* slot = slots + (count * SlotSize);
+                        nint n = Libc.Read(_tun, slot, SlotSize);
+                        if (n < 0)
+                        {
+                            break; // EAGAIN: the queue is empty
+                        }
+
+                        var packet = new Span<byte>(slot, (int)n);
+                        int peer = n < 20 ? -1 : peers.IndexOf(UdpPeerTable.Destination(packet));
+                        if (peer < 0 || !UdpPeerTable.DecrementTtl(packet))
+                        {
+                            Interlocked.Increment(ref _dropped);
+                            continue;
+                        }
+
+                        iov[count] = new Libc.IoVec { Base = slot, Length = (nuint)n };
+                        msgs[count] = new Libc.MMsgHdr { Name = peers.NativeAddress(peer), NameLength = UdpPeerTable.SockaddrInLength, Iov = &iov[count], IovLength = 1 };
+                        count++;
                     }
 
-                    var packet = buffer.AsSpan(0, (int)n);
-                    if (_peers.Find(UdpPeerTable.Destination(packet)) is not { } peer || !UdpPeerTable.DecrementTtl(packet))
+                    for (int sent = 0; sent < count;)
                     {
-                        Interlocked.Increment(ref _dropped);
-                        continue;
+                        int n = Libc.SendMMsg(socket, msgs + sent, (uint)(count - sent), 0);
+                        if (n <= 0)
+                        {
+                            // The first message failed (EMSGSIZE, an unreachable peer...): a lost packet, as on a wire.
+                            Interlocked.Increment(ref _dropped);
+                            sent++;
+                            continue;
+                        }
+
+                        sent += n;
+                        Interlocked.Add(ref _sent, n);
                     }
 
-                    try
-                    {
-                        _socket.SendTo(packet, SocketFlags.None, peer);
-                        Interlocked.Increment(ref _sent);
-                    }
-                    catch (SocketException)
-                    {
-                        Interlocked.Increment(ref _dropped); // e.g. EMSGSIZE or an unreachable peer: a lost packet, as on a wire
-                    }
+                    GC.KeepAlive(peers);
                 }
             }
         }
-        catch (ObjectDisposedException) when (_stopping)
-        {
-        }
         finally
         {
+            if (socketAdded)
+            {
+                _socket.SafeHandle.DangerousRelease();
+            }
+
             if (added)
             {
                 _tun.DangerousRelease();
@@ -135,38 +175,59 @@ public sealed partial class UdpProxy : IDisposable
 
     private unsafe void UdpToTun()
     {
-        var buffer = GC.AllocateArray<byte>(BufferSize, pinned: true);
-        var from = new SocketAddress(AddressFamily.InterNetwork);
+        // One recvmmsg takes every datagram waiting (up to a batch); each is one packet written to flannel0.
+        var buffers = GC.AllocateArray<byte>(Batch * SlotSize, pinned: true);
+        var iovecs = GC.AllocateArray<Libc.IoVec>(Batch, pinned: true);
+        var messages = GC.AllocateArray<Libc.MMsgHdr>(Batch, pinned: true);
+        bool added = false;
+        _socket.SafeHandle.DangerousAddRef(ref added);
         try
         {
-            fixed (byte* start = buffer)
+            nint socket = _socket.SafeHandle.DangerousGetHandle();
+            var pollFd = new Libc.PollFd { Fd = (int)socket, Events = Libc.POLLIN };
+            fixed (byte* slots = buffers)
+            fixed (Libc.IoVec* iov = iovecs)
+            fixed (Libc.MMsgHdr* msgs = messages)
             {
+                for (int i = 0; i < Batch; i++)
+                {
+                    iov[i] = new Libc.IoVec { Base = slots + (i * SlotSize), Length = SlotSize };
+                }
+
                 while (!_stopping)
                 {
-                    if (!_socket.Poll(200_000, SelectMode.SelectRead))
+                    if (Libc.Poll(&pollFd, 1, 200) <= 0)
                     {
                         continue;
                     }
 
-                    int n = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
-                    if (n < 20 || buffer[0] >> 4 != 4)
+                    for (int i = 0; i < Batch; i++)
                     {
-                        Interlocked.Increment(ref _dropped);
-                        continue;
+                        msgs[i] = new Libc.MMsgHdr { Iov = &iov[i], IovLength = 1 };
                     }
 
-                    if (Libc.Write(_tun, start, (nuint)n) < 0)
+                    int count = Libc.RecvMMsg(socket, msgs, Batch, Libc.MSG_DONTWAIT, null);
+                    for (int i = 0; i < count; i++)
                     {
-                        Interlocked.Increment(ref _dropped);
-                        continue;
-                    }
+                        byte* packet = slots + (i * SlotSize);
+                        uint n = msgs[i].Length;
+                        if (n < 20 || packet[0] >> 4 != 4 || Libc.Write(_tun, packet, n) < 0)
+                        {
+                            Interlocked.Increment(ref _dropped);
+                            continue;
+                        }
 
-                    Interlocked.Increment(ref _received);
+                        Interlocked.Increment(ref _received);
+                    }
                 }
             }
         }
-        catch (Exception e) when (_stopping && e is ObjectDisposedException or SocketException)
+        finally
         {
+            if (added)
+            {
+                _socket.SafeHandle.DangerousRelease();
+            }
         }
     }
 
