@@ -37,7 +37,7 @@ public sealed class FlannelRoleKernelTests
         _ = roles.Start(node2);
 
         await Eventually(() => ReconcilerKernelTests.FlannelRoutes(node1).SequenceEqual(["10.233.66.0/24 via 10.233.66.0 dev flannel.1 onlink"]), "node1's route to node2");
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2");
 
         var published = (await client.GetAsync<V1Node>(null, "node1"))!.Metadata.Annotations;
         Assert.Equal("vxlan", published[NodeAnnotations.BackendType]);
@@ -90,7 +90,7 @@ public sealed class FlannelRoleKernelTests
         }
 
         await Eventually(() => ReconcilerKernelTests.FlannelRoutes(node1).SequenceEqual(["10.233.66.0/24 via 192.168.50.12 dev eth0"]), "node1's host-gw route to node2");
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2");
         Corev1Event? refused = null;
         await Eventually(async () =>
         {

@@ -55,14 +55,14 @@ public sealed partial class ReconcilerKernelTests
             }.Order(StringComparer.Ordinal), Topology.Lines(Tool.Check("ip", "netns", "exec", node1.Namespace, "bridge", "fdb", "show", "dev", "flannel.1")).Where(l => l.Contains("dst", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
 
         var capture = topology.StartCapture("v2", "udp port 8472", "-T", "vxlan"); // 8472 is not IANA's 4789: ask tcpdump to decode it
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 over vxlan");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 over vxlan");
         string seen = capture.Stop();
         Assert.True(Regex.IsMatch(seen, @"192\.168\.50\.11\.\d+ > 192\.168\.50\.12\.8472: .*VXLAN, flags \[I\] \(0x08\), vni 1"), seen);
         Assert.Contains("10.233.65.2 > 10.233.66.2: ICMP echo request", seen, StringComparison.Ordinal);
 
-        Assert.True(Tool.Ping(node1.Pod, node3.PodIp), "pod1 -> pod3 over vxlan across the underlay's router");
-        Assert.True(Tool.Ping(node3.Pod, node2.PodIp), "pod3 -> pod2");
-        Assert.True(Tool.Ping(node1.Pod, node2.Ip.ToString()), "pod1 -> node2's IP");
+        Assert.True(Topology.Ping(node1.Pod, node3.PodIp), "pod1 -> pod3 over vxlan across the underlay's router");
+        Assert.True(Topology.Ping(node3.Pod, node2.PodIp), "pod3 -> pod2");
+        Assert.True(Topology.Ping(node1.Pod, node2.Ip.ToString()), "pod1 -> node2's IP");
     }
 
     [RootFact]
@@ -92,7 +92,7 @@ public sealed partial class ReconcilerKernelTests
         Assert.Empty(topology.Reconcile(Vxlan)["node1"].Changes);
         Assert.Contains("10.233.66.0/24 via 10.233.66.0 dev flannel.1 onlink", FlannelRoutes(node1));
         Assert.Contains($"10.233.66.0 lladdr {mac2} PERMANENT", Tool.Check("ip", "-n", node1.Namespace, "neigh", "show", "dev", "flannel.1"), StringComparison.Ordinal);
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 after the repair");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 after the repair");
 
         // node3 leaves: the others lose its route, neighbour and FDB entry, and keep each other's.
         string mac3 = Mac(node3);
@@ -101,7 +101,7 @@ public sealed partial class ReconcilerKernelTests
         Assert.DoesNotContain("10.233.67.0", Tool.Check("ip", "-n", node1.Namespace, "neigh", "show", "dev", "flannel.1"), StringComparison.Ordinal);
         Assert.DoesNotContain(mac3, Tool.Check("ip", "netns", "exec", node1.Namespace, "bridge", "fdb", "show", "dev", "flannel.1"), StringComparison.Ordinal);
         Assert.Equal(["10.233.65.0/24 via 10.233.65.0 dev flannel.1 onlink"], FlannelRoutes(node2));
-        Assert.True(Tool.Ping(node2.Pod, node1.PodIp), "pod2 -> pod1 still");
+        Assert.True(Topology.Ping(node2.Pod, node1.PodIp), "pod2 -> pod1 still");
     }
 
     [RootFact]
@@ -125,7 +125,7 @@ public sealed partial class ReconcilerKernelTests
         Assert.NotEqual(0, Tool.Run("ip", "-n", node1.Namespace, "link", "show", "flannel.1").ExitCode); // host-gw has no device
 
         var capture = topology.StartCapture("v2", "icmp");
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 over host-gw");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 over host-gw");
         string seen = capture.Stop();
         Assert.True(seen.Contains("10.233.65.2 > 10.233.66.2: ICMP echo request", StringComparison.Ordinal), seen);
         Assert.DoesNotContain("8472", seen, StringComparison.Ordinal);
@@ -139,17 +139,17 @@ public sealed partial class ReconcilerKernelTests
         var node1 = topology.AddNode(1);
         var node2 = topology.AddNode(2);
         topology.Reconcile(Vxlan);
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "over vxlan");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "over vxlan");
 
         topology.Reconcile(HostGw);
 
         Assert.NotEqual(0, Tool.Run("ip", "-n", node1.Namespace, "link", "show", "flannel.1").ExitCode);
         Assert.Equal(["10.233.66.0/24 via 192.168.50.12 dev eth0"], FlannelRoutes(node1));
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "over host-gw");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "over host-gw");
 
         topology.Reconcile(Vxlan);
         Assert.Equal(["10.233.66.0/24 via 10.233.66.0 dev flannel.1 onlink"], FlannelRoutes(node1));
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "over vxlan again");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "over vxlan again");
     }
 
     [RootFact]
@@ -164,8 +164,8 @@ public sealed partial class ReconcilerKernelTests
         topology.Reconcile(conf);
 
         Assert.Equal(["10.233.66.0/24 via 192.168.50.12 dev eth0", "10.233.67.0/24 via 10.233.67.0 dev flannel.1 onlink"], FlannelRoutes(node1));
-        Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "same segment, direct");
-        Assert.True(Tool.Ping(node1.Pod, node3.PodIp), "across the router, vxlan");
+        Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "same segment, direct");
+        Assert.True(Topology.Ping(node1.Pod, node3.PodIp), "across the router, vxlan");
     }
 
     [RootFact]
@@ -197,12 +197,12 @@ public sealed partial class ReconcilerKernelTests
             Assert.Contains("10.233.64.0/18 dev flannel0", Tool.Check("ip", "-n", node1.Namespace, "route"), StringComparison.Ordinal);
 
             var capture = topology.StartCapture("v2", "udp port 8285");
-            Assert.True(Tool.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 over udp");
+            Assert.True(Topology.Ping(node1.Pod, node2.PodIp), "pod1 -> pod2 over udp");
             string seen = capture.Stop();
             Assert.True(Regex.IsMatch(seen, @"192\.168\.50\.11\.8285 > 192\.168\.50\.12\.8285: .*UDP, length 84"), seen);
             Assert.True(Regex.IsMatch(seen, @"192\.168\.50\.12\.8285 > 192\.168\.50\.11\.8285: .*UDP, length 84"), seen);
 
-            Assert.True(Tool.Ping(node1.Pod, node3.PodIp), "pod1 -> pod3 over udp across the underlay's router");
+            Assert.True(Topology.Ping(node1.Pod, node3.PodIp), "pod1 -> pod3 over udp across the underlay's router");
             Assert.True(proxies[0].Counters.Sent >= 2 && proxies[0].Counters.Received >= 2, $"node1's proxy: {proxies[0].Counters}");
         }
         finally

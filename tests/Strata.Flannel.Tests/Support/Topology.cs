@@ -123,6 +123,9 @@ public sealed class Topology : IDisposable
         return capture;
     }
 
+    /// <summary>A ping that may take up to three echoes (2 s each): the machine running the tests is loaded.</summary>
+    public static bool Ping(string ns, string address) => Enumerable.Range(0, 3).Any(_ => Tool.Ping(ns, address));
+
     public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string SegmentPrefix(int segment) => segment == 0 ? "192.168.50" : "192.168.60";
