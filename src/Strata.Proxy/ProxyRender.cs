@@ -35,7 +35,7 @@ public static class ProxyRender
         return mode switch
         {
             ProxyMode.Iptables => IptablesRenderer.Render(model, options).Text,
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no renderer for this mode yet"),
+            _ => throw new NotSupportedException($"no renderer for proxy mode {mode} yet"),
         };
     }
 }
