@@ -39,6 +39,8 @@ public sealed record ConntrackFilter(string Protocol, IPAddress? OriginalDestina
 
         return args;
     }
+
+    public override string ToString() => "conntrack " + string.Join(' ', Arguments());
 }
 
 /// <summary>The conntrack tool (conntrack-tools); only deletions, for UDP endpoints that went away.</summary>

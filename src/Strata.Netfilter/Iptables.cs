@@ -52,10 +52,12 @@ public sealed class Iptables(NetfilterCommand command, bool ipv6 = false)
             : throw new InvalidOperationException($"{Tool}-save -t {table} failed (exit {result.ExitCode}): {result.Stderr.Trim()}");
     }
 
+    public bool ChainExists(string table, string chain) => command.Run(Tool, ["-w", "-t", table, "-S", chain]).ExitCode == 0;
+
     /// <summary>Creates the chain unless it exists; true if it existed.</summary>
     public bool EnsureChain(string table, string chain)
     {
-        if (command.Run(Tool, ["-w", "-t", table, "-S", chain]).ExitCode == 0)
+        if (ChainExists(table, chain))
         {
             return true;
         }
