@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Strata.Netfilter;
 using Strata.Proxy.Sync;
 
+
 namespace Strata.Proxy.Tests;
 
 /// <summary>
@@ -114,6 +115,59 @@ public sealed class PacketFlowTests : IDisposable
         Assert.All(Enumerable.Range(0, 5).Select(_ => Ask("10.96.0.12", 80)), answer => Assert.Equal("pod2", answer));
     }
 
+    [RootFact]
+    public async Task TheProxyRoleFollowsServicesAndEndpointSlicesFromTheApiServer()
+    {
+        BuildTopology();
+        await using var server = await Strata.ApiServer.Tests.Support.TestApiServer.StartAsync();
+        using var client = Strata.Controllers.Client.RemoteKubeClient.FromKubeconfig(server.Host.KubeconfigPath);
+        await client.CreateAsync(Service("web", "10.233.0.10", nodePort: 30080));
+        await client.CreateAsync(Slice("web", "10.244.0.2", "10.244.0.3"));
+
+        using var stop = new CancellationTokenSource();
+        var role = new ProxyRole(
+            client,
+            new ProxySettings { NodeName = "node1", NodeIP = NodeIP, ClusterCidr = "10.244.0.0/16" },
+            NullLoggerFactory.Instance,
+            new ProxierTiming { MinSyncPeriod = TimeSpan.FromMilliseconds(100), SyncPeriod = TimeSpan.FromSeconds(2) },
+            NetnsPath(_node));
+        var running = role.RunAsync(stop.Token);
+        try
+        {
+            var proxier = await role.Started.WaitAsync(TimeSpan.FromSeconds(30));
+            await EventuallyAsync(() => proxier.LastPayload?.Text.Contains("default/web:http cluster IP", StringComparison.Ordinal) == true, "the first sync");
+            Assert.Equal(["pod1", "pod2"], Enumerable.Range(0, 24).Select(_ => Ask("10.233.0.10", 80)).ToHashSet().Order());
+            Assert.Contains(Ask(NodeIP, 30080), (string[])["pod1", "pod2"]);
+
+            // The EndpointSlice goes: the Service is rejected.
+            await client.DeleteAsync<V1EndpointSlice>("default", "web-1");
+            await EventuallyAsync(() => proxier.LastPayload?.Text.Contains("default/web:http has no endpoints", StringComparison.Ordinal) == true, "the REJECT rule");
+            Assert.Equal(SocketError.ConnectionRefused, Assert.Throws<SocketException>(() => Ask("10.233.0.10", 80)).SocketErrorCode);
+
+            // The Service goes: its chains are deleted from the kernel.
+            await client.DeleteAsync<V1Service>("default", "web");
+            await EventuallyAsync(
+                () => !new Netfilter.Iptables(NetnsPath(_node)).Save("nat").Contains("KUBE-SVC-", StringComparison.Ordinal)
+                    && !new Netfilter.Iptables(NetnsPath(_node)).Save("filter").Contains("default/web", StringComparison.Ordinal),
+                "the Service's rules to go");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+
     private static string NetnsPath(ScratchNamespace ns) => $"{NetworkNamespace.RunDirectory}/{ns.Name}";
 
     private IptablesProxier NewProxier() => new(
@@ -215,22 +269,4 @@ public sealed class PacketFlowTests : IDisposable
 
     private static V1EndpointSlice Slice(string service, params string[] addresses) =>
         UpstreamGoldenTests.Slice("default", service, "http", PodPort, addresses);
-
-    /// <summary>The sysctls of the node namespace, through the netlink library's namespace threads.</summary>
-    private sealed class NamespaceSysctl(NetworkNamespace ns) : ISysctl
-    {
-        public string? Read(string key)
-        {
-            try
-            {
-                return ns.ReadSysctl(key).Trim();
-            }
-            catch (NetlinkException)
-            {
-                return null;
-            }
-        }
-
-        public void Write(string key, string value) => ns.WriteSysctl(key, value);
-    }
 }

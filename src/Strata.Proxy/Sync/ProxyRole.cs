@@ -6,15 +6,16 @@ using Microsoft.Extensions.Logging;
 using Strata.Controllers.Client;
 using Strata.Controllers.Machinery;
 using Strata.Netfilter;
+using Strata.Netlink;
 
 namespace Strata.Proxy.Sync;
 
 /// <summary>
 /// The agent's proxy role (kube-proxy): informers on Services and EndpointSlices (never Endpoints) feed the change
 /// tracker; once both have listed, the proxier syncs and keeps syncing. It programs the network namespace it runs in
-/// (the node's: the role runs in the agent or in a hostNetwork pod).
+/// (the node's: the role runs in the agent or in a hostNetwork pod), or the one at <paramref name="netnsPath"/>.
 /// </summary>
-public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILoggerFactory loggers, ProxierTiming? timing = null)
+public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILoggerFactory loggers, ProxierTiming? timing = null, string? netnsPath = null)
 {
     private readonly TaskCompletionSource<IptablesProxier> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -24,8 +25,15 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("Strata.Proxy");
+        using var ns = netnsPath is null ? null : NetworkNamespace.Open(netnsPath);
         using var proxier = new IptablesProxier(
-            settings, new Netfilter.Iptables(), new Conntrack(), new ProcSysctl(), logger, timing, LocalAddresses());
+            settings,
+            new Netfilter.Iptables(netnsPath),
+            new Conntrack(netnsPath),
+            ns is null ? new ProcSysctl() : new NamespaceSysctl(ns),
+            logger,
+            timing,
+            ns is null ? LocalAddresses() : ns.Run(LocalAddresses));
         var services = new Informer<V1Service>(client, null, loggers.CreateLogger("Strata.Proxy.Informer.Service"));
         var slices = new Informer<V1EndpointSlice>(client, null, loggers.CreateLogger("Strata.Proxy.Informer.EndpointSlice"));
         services.AddHandler(
