@@ -51,6 +51,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BuildApiServer(json, output));
         command.Subcommands.Add(BuildEndpoints(json, output));
         command.Subcommands.Add(BuildPods(json, output));
+        command.Subcommands.Add(BuildProxy(json, output));
         return command;
     }
 
@@ -98,6 +99,28 @@ internal static class BenchCommand
 
             return 0;
         });
+        return command;
+    }
+
+    private static Command BuildProxy(Option<bool> json, Option<FileInfo?> output)
+    {
+        var services = new Option<string>("--services") { Description = "Service counts, comma separated.", DefaultValueFactory = _ => "1000,5000,10000" };
+        var endpoints = new Option<int>("--endpoints") { Description = "Endpoints per Service.", DefaultValueFactory = _ => 10 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per side; each phase reports the median.", DefaultValueFactory = _ => 3 };
+        var command = new Command("proxy", "The proxy's iptables full sync vs a bare iptables-restore of the same payload, and a one-Service partial sync vs the full sync.")
+        {
+            json, output, services, endpoints, rounds,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            RequireRoot("bench proxy");
+            var counts = result.GetValue(services)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(text => int.TryParse(text, out var n) ? n : throw new FormatException($"--services: \"{text}\" is not a number")).ToList();
+            var benchmark = new ProxyBenchmark(counts, result.GetValue(endpoints), result.GetValue(rounds));
+            var report = Progress.Run("bench proxy", benchmark.Run);
+            Write(report, result.GetValue(json), result.GetValue(output));
+            return 0;
+        }));
         return command;
     }
 

@@ -34,12 +34,13 @@ public static class EndpointSliceConversion
 
             foreach (var port in slice.Ports ?? [])
             {
-                if (port.Name is null || port.Port is null or 0)
+                if (port.Port is null or 0)
                 {
                     continue;
                 }
 
-                var portName = new ServicePortName(ns, name, port.Name, string.IsNullOrEmpty(port.Protocol) ? "TCP" : port.Protocol);
+                // The API defaults an omitted name to "" and protocol to TCP; a file given to `proxy render` may omit them.
+                var portName = new ServicePortName(ns, name, port.Name ?? "", string.IsNullOrEmpty(port.Protocol) ? "TCP" : port.Protocol);
                 if (!byPort.TryGetValue(portName, out var set))
                 {
                     byPort[portName] = set = new Dictionary<string, EndpointInfo>(StringComparer.Ordinal);
