@@ -18,8 +18,14 @@ namespace Strata.Bench;
 /// </summary>
 public sealed class ProxyBenchmark
 {
-    public ProxyBenchmark(IReadOnlyList<int> services, int endpoints = 10, int rounds = 3)
+    public ProxyBenchmark(IReadOnlyList<int> services, int endpoints = 10, int rounds = 3, string? backend = null)
     {
+        if (backend is not (null or "legacy" or "nft"))
+        {
+            throw new ArgumentOutOfRangeException(nameof(backend), backend, "the iptables backend is legacy or nft");
+        }
+
+        Backend = backend;
         if (services.Count == 0 || services.Any(n => n is < 1 or > 50_000))
         {
             throw new ArgumentOutOfRangeException(nameof(services), "service counts must be 1-50000");
@@ -46,6 +52,9 @@ public sealed class ProxyBenchmark
 
     public int Rounds { get; }
 
+    /// <summary>null: the system's iptables; legacy or nft: iptables-legacy or iptables-nft, on both sides.</summary>
+    public string? Backend { get; }
+
     public BenchmarkReport Run(IProgress<string>? progress = null)
     {
         var phases = new List<PhaseResult>();
@@ -62,7 +71,7 @@ public sealed class ProxyBenchmark
                 {
                     using var proxier = new IptablesProxier(
                         new ProxySettings { NodeName = "bench-node", NodeIP = "192.168.0.2", ClusterCidr = "10.64.0.0/10" },
-                        new Netfilter.Iptables(path),
+                        new Netfilter.Iptables(path, backend: Backend),
                         new Conntrack(path),
                         new NoSysctl(),
                         NullLogger.Instance);
@@ -92,7 +101,7 @@ public sealed class ProxyBenchmark
                 progress?.Report($"{count} services x {Endpoints} endpoints, round {round}/{Rounds}: bare iptables-restore");
                 bare.Add(InScratchNamespace(path =>
                 {
-                    var iptables = new Netfilter.Iptables(path);
+                    var iptables = new Netfilter.Iptables(path, backend: Backend);
                     var started = Stopwatch.StartNew();
                     iptables.Restore(payload);
                     return started.Elapsed.TotalSeconds;
@@ -106,7 +115,7 @@ public sealed class ProxyBenchmark
         return new BenchmarkReport(
             "proxy",
             $"{string.Join('/', Services)} ClusterIP Services x {Endpoints} endpoints in a scratch namespace; full-N: Strata's full sync vs a bare restore of its payload; partial-N: Strata's partial sync of one changed Service vs its full sync",
-            $"iptables-restore --noflush ({IptablesVersion()})",
+            $"{(Backend is null ? "iptables-restore" : $"iptables-{Backend}-restore")} --noflush ({IptablesVersion()})",
             Rounds,
             phases);
     }
@@ -187,9 +196,9 @@ public sealed class ProxyBenchmark
         }
     }
 
-    private static string IptablesVersion()
+    private string IptablesVersion()
     {
-        var result = new NetfilterCommand().Run("iptables-restore", ["--version"]);
+        var result = new NetfilterCommand().Run(Backend is null ? "iptables-restore" : $"iptables-{Backend}-restore", ["--version"]);
         return (result.Stdout + result.Stderr).Trim();
     }
 

@@ -10,14 +10,17 @@ public enum RulePosition
 /// iptables through its own tools, as upstream's pkg/util/iptables runner: <c>-w</c> everywhere (wait for the xtables
 /// lock, /run/xtables.lock, rather than fail), whole tables through <c>iptables-restore --noflush</c> from stdin.
 /// </summary>
-public sealed class Iptables(NetfilterCommand command, bool ipv6 = false)
+/// <param name="command">Where the tools run.</param>
+/// <param name="ipv6">ip6tables instead of iptables.</param>
+/// <param name="backend">null for the system's <c>iptables</c>, or <c>legacy</c>/<c>nft</c> for <c>iptables-legacy</c>/<c>iptables-nft</c>.</param>
+public sealed class Iptables(NetfilterCommand command, bool ipv6 = false, string? backend = null)
 {
-    public Iptables(string? netnsPath = null, bool ipv6 = false)
-        : this(new NetfilterCommand(netnsPath), ipv6)
+    public Iptables(string? netnsPath = null, bool ipv6 = false, string? backend = null)
+        : this(new NetfilterCommand(netnsPath), ipv6, backend)
     {
     }
 
-    private string Tool => ipv6 ? "ip6tables" : "iptables";
+    private string Tool => (ipv6 ? "ip6tables" : "iptables") + (backend is null ? "" : "-" + backend);
 
     /// <summary>
     /// Loads a payload in one transaction. <paramref name="noFlush"/> keeps the chains the payload does not declare (a
@@ -36,7 +39,7 @@ public sealed class Iptables(NetfilterCommand command, bool ipv6 = false)
             args.Add("--counters");
         }
 
-        var result = command.Run(Tool + "-restore", args, payload);
+        var result = command.Run(Companion("restore"), args, payload);
         if (result.ExitCode != 0)
         {
             throw RestoreError.Describe(payload, result);
@@ -46,10 +49,10 @@ public sealed class Iptables(NetfilterCommand command, bool ipv6 = false)
     /// <summary><c>iptables-save -t TABLE</c>.</summary>
     public string Save(string table)
     {
-        var result = command.Run(Tool + "-save", ["-t", table]);
+        var result = command.Run(Companion("save"), ["-t", table]);
         return result.ExitCode == 0
             ? result.Stdout
-            : throw new InvalidOperationException($"{Tool}-save -t {table} failed (exit {result.ExitCode}): {result.Stderr.Trim()}");
+            : throw new InvalidOperationException($"{Companion("save")} -t {table} failed (exit {result.ExitCode}): {result.Stderr.Trim()}");
     }
 
     public bool ChainExists(string table, string chain) => command.Run(Tool, ["-w", "-t", table, "-S", chain]).ExitCode == 0;
@@ -95,6 +98,9 @@ public sealed class Iptables(NetfilterCommand command, bool ipv6 = false)
         Check(["-w", "-t", table, "-D", chain, .. rule]);
         return true;
     }
+
+    /// <summary>iptables-restore, iptables-legacy-restore, ip6tables-nft-save...</summary>
+    private string Companion(string verb) => Tool + "-" + verb;
 
     private void Check(IReadOnlyList<string> args)
     {
