@@ -46,6 +46,7 @@ public sealed class IptablesProxier : IDisposable
     private bool _needFullSync = true;
     private DateTime _lastFullSync = DateTime.MinValue;
     private DateTime _lastSync = DateTime.MinValue;
+    private DateTime _lastCleanup = DateTime.MinValue;
 
     public IptablesProxier(
         ProxySettings settings,
@@ -121,10 +122,18 @@ public sealed class IptablesProxier : IDisposable
 
             var snapshot = Tracker.Checkout();
             var model = ProxyModel.Build(snapshot);
-            var existing = IptablesSaveReader.Chains(_iptables.Save("nat"), "nat");
+            // Stale chains are found with iptables-save, which is slow on big tables: in large cluster mode upstream looks
+            // only once per syncPeriod (stale chains are unreferenced, so harmless meanwhile).
+            var cleanup = model.TotalEndpoints <= IptablesRenderer.LargeClusterEndpointsThreshold || now - _lastCleanup > _timing.SyncPeriod;
+            var existing = cleanup ? IptablesSaveReader.Chains(_iptables.Save("nat"), "nat") : null;
             var payload = IptablesRenderer.Render(model, _options, full ? null : snapshot.ChangedServices, existing);
             _iptables.Restore(payload.Text);
             _needFullSync = false;
+            if (cleanup)
+            {
+                _lastCleanup = now;
+            }
+
             if (full)
             {
                 _lastFullSync = now;
