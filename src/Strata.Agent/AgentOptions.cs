@@ -14,7 +14,7 @@ public sealed partial class AgentOptions
     {
         ["kubelet"] = null,
         ["flannel"] = "#8",
-        ["proxy"] = "#9",
+        ["proxy"] = null,
     };
 
     public IReadOnlyList<string> Roles { get; set; } = ["kubelet"];
@@ -44,6 +44,15 @@ public sealed partial class AgentOptions
 
     public string ClusterDomain { get; set; } = "cluster.local";
 
+    /// <summary>The proxy role's --cluster-cidr: traffic to a cluster IP from outside it is masqueraded (empty: none is).</summary>
+    public string ClusterCidr { get; set; } = string.Empty;
+
+    /// <summary>The proxy role's --proxy-mode.</summary>
+    public string ProxyMode { get; set; } = "iptables";
+
+    /// <summary>The proxy role's --masquerade-all.</summary>
+    public bool MasqueradeAll { get; set; }
+
     /// <summary>Every problem, each naming its flag; empty when the options can be used.</summary>
     public IReadOnlyList<string> Validate(bool requireKubeconfig = true)
     {
@@ -63,6 +72,16 @@ public sealed partial class AgentOptions
             {
                 errors.Add($"--roles: the {role} role is not implemented yet (it comes with issue {issue})");
             }
+        }
+
+        if (Roles.Contains("proxy") && ProxyMode != "iptables")
+        {
+            errors.Add($"--proxy-mode: \"{ProxyMode}\" is not implemented (iptables)");
+        }
+
+        if (!string.IsNullOrEmpty(ClusterCidr) && !IsIPv4Cidr(ClusterCidr))
+        {
+            errors.Add($"--cluster-cidr: \"{ClusterCidr}\" is not an IPv4 CIDR");
         }
 
         if (string.IsNullOrEmpty(NodeName))
@@ -118,6 +137,10 @@ public sealed partial class AgentOptions
 
         return errors;
     }
+
+    private static bool IsIPv4Cidr(string text) =>
+        text.Split('/') is [var ip, var bits] && IPAddress.TryParse(ip, out var address)
+        && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && int.TryParse(bits, out var n) && n is >= 0 and <= 32;
 
     private static bool IsUnder(string path, string dir)
     {

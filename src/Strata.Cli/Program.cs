@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ImagesCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DnsCommand.Build());
+        root.Subcommands.Add(ProxyCommand.Build());
         return root;
     }
 }

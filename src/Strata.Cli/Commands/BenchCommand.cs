@@ -52,6 +52,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BuildEndpoints(json, output));
         command.Subcommands.Add(BuildPods(json, output));
         command.Subcommands.Add(BuildDns(json, output));
+        command.Subcommands.Add(BuildProxy(json, output));
         return command;
     }
 
@@ -99,6 +100,29 @@ internal static class BenchCommand
 
             return 0;
         });
+        return command;
+    }
+
+    private static Command BuildProxy(Option<bool> json, Option<FileInfo?> output)
+    {
+        var services = new Option<string>("--services") { Description = "Service counts, comma separated.", DefaultValueFactory = _ => "1000,5000,10000" };
+        var endpoints = new Option<int>("--endpoints") { Description = "Endpoints per Service.", DefaultValueFactory = _ => 10 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per side; each phase reports the median.", DefaultValueFactory = _ => 3 };
+        var backend = new Option<string?>("--iptables-backend") { Description = "legacy or nft (iptables-legacy / iptables-nft on both sides); the system's iptables by default." };
+        var command = new Command("proxy", "The proxy's iptables full sync vs a bare iptables-restore of the same payload, and a one-Service partial sync vs the full sync.")
+        {
+            json, output, services, endpoints, rounds, backend,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            RequireRoot("bench proxy");
+            var counts = result.GetValue(services)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(text => int.TryParse(text, out var n) ? n : throw new FormatException($"--services: \"{text}\" is not a number")).ToList();
+            var benchmark = new ProxyBenchmark(counts, result.GetValue(endpoints), result.GetValue(rounds), result.GetValue(backend));
+            var report = Progress.Run("bench proxy", benchmark.Run);
+            Write(report, result.GetValue(json), result.GetValue(output));
+            return 0;
+        }));
         return command;
     }
 
