@@ -121,9 +121,13 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
             }
         }
 
+        var rejected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (ingress, _, canary) in canaries)
         {
-            MergeCanary(ingress, canary, servers, resolver, problems);
+            if (!MergeCanary(ingress, canary, servers, resolver, problems))
+            {
+                rejected.Add(NameOf(ingress));
+            }
         }
 
         var hosts = servers.Values
@@ -132,7 +136,7 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
             .ThenBy(s => s.Host, StringComparer.Ordinal)
             .Select(s => s.Build())
             .ToList();
-        var admitted = parsed.Select(p => NameOf(p.Ingress)).Order(StringComparer.Ordinal).ToList();
+        var admitted = parsed.Select(p => NameOf(p.Ingress)).Where(n => !rejected.Contains(n)).Order(StringComparer.Ordinal).ToList();
         return new RouteTable(hosts, admitted, problems);
     }
 
@@ -214,12 +218,13 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
         return new TlsBinding(name, certificate);
     }
 
-    private static void MergeCanary(V1Ingress ingress, CanarySettings canary, Dictionary<string, ServerBuilder> servers, ServiceResolver resolver, List<IngressProblem> problems)
+    /// <summary>Puts a canary on the routes it shadows; false when its annotations reject it as a whole.</summary>
+    private static bool MergeCanary(V1Ingress ingress, CanarySettings canary, Dictionary<string, ServerBuilder> servers, ServiceResolver resolver, List<IngressProblem> problems)
     {
         if (canary.Weight > canary.WeightTotal)
         {
             problems.Add(new IngressProblem(NameOf(ingress), "InvalidAnnotation", $"Ingress {NameOf(ingress)}: annotation {IngressAnnotations.CanaryWeight}: value \"{canary.Weight}\" is above canary-weight-total {canary.WeightTotal}; the Ingress is not served"));
-            return;
+            return false;
         }
 
         foreach (var rule in ingress.Spec?.Rules ?? [])
@@ -242,6 +247,8 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
                 };
             }
         }
+
+        return true;
     }
 
     private static string HostOf(V1IngressRule rule) => (rule.Host ?? "").ToLowerInvariant();
