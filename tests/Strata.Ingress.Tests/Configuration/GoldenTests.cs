@@ -69,9 +69,9 @@ public sealed class GoldenTests
         }
     }
 
-    internal static RouteTable Build(string yaml)
+    internal static RouteTable Build(string yaml, params object[] extra)
     {
-        var objects = KubernetesYaml.LoadAllFromString(yaml);
+        var objects = KubernetesYaml.LoadAllFromString(yaml).Concat(extra).ToList();
         var created = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var ingresses = objects.OfType<V1Ingress>().ToList();
         foreach (var (ingress, i) in ingresses.Select((x, i) => (x, i)))
