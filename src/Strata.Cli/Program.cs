@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(AgnhostCommand.Build());
         root.Subcommands.Add(ImagesCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
+        root.Subcommands.Add(IngressCommand.Build());
         return root;
     }
 }

@@ -33,8 +33,11 @@ public sealed class IngressController : IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers)
+    private readonly bool _updateStatus;
+
+    private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus)
     {
+        _updateStatus = updateStatus;
         _client = client;
         _builder = builder;
         _publish = publish;
@@ -60,11 +63,14 @@ public sealed class IngressController : IAsyncDisposable
     /// <summary>The last table published.</summary>
     public RouteTable Current { get; private set; } = RouteTable.Empty;
 
-    /// <summary>Starts the informers and the sync loop; the first table is published once every informer has synced.</summary>
+    /// <summary>
+    /// Starts the informers and the sync loop; the first table is published once every informer has synced. Without
+    /// <paramref name="updateStatus"/> nothing is written to the cluster (no Events, no status): a read-only look.
+    /// </summary>
     public static IngressController Start(IKubeClient client, IngressClassIdentity identity, X509Certificate2 fakeCertificate, Action<RouteTable> publish,
-        IReadOnlyList<string> addresses, ILoggerFactory loggers)
+        IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true)
     {
-        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers);
+        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus);
         var token = controller._stop.Token;
         IInformer[] informers = [controller._ingresses, controller._classes, controller._services, controller._slices, controller._secrets];
         foreach (var informer in informers)
@@ -137,6 +143,11 @@ public sealed class IngressController : IAsyncDisposable
         Current = table;
         Generation++;
         ControllerLog.Published(_logger, Generation, table.Hosts.Count, table.Admitted.Count, table.Problems.Count);
+
+        if (!_updateStatus)
+        {
+            return;
+        }
 
         foreach (var problem in table.Problems)
         {

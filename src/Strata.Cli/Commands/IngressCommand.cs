@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using k8s.Exceptions;
+using Strata.Controllers.Client;
+using Strata.Ingress.Configuration;
+using Strata.Ingress.Controller;
+using Strata.Ingress.Proxy;
+using Strata.Ingress.Routing;
+using Strata.Ingress.Tls;
+
+namespace Strata.Cli.Commands;
+
+/// <summary><c>strata ingress</c>: the ingress controller (ingress-nginx's role) against any API server, until interrupted.</summary>
+internal static class IngressCommand
+{
+    public static Command Build()
+    {
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
+        var httpPort = new Option<int>("--http-port") { Description = "The HTTP port.", DefaultValueFactory = _ => 80 };
+        var httpsPort = new Option<int>("--https-port") { Description = "The HTTPS port.", DefaultValueFactory = _ => 443 };
+        var bind = new Option<string>("--bind-address") { Description = "The address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
+        var ingressClass = new Option<string>("--ingress-class") { Description = "The class name of the legacy kubernetes.io/ingress.class annotation.", DefaultValueFactory = _ => IngressClassIdentity.DefaultClassName };
+        var controllerClass = new Option<string>("--controller-class") { Description = "The IngressClass spec.controller this controller serves.", DefaultValueFactory = _ => IngressClassIdentity.DefaultController };
+        var publish = new Option<string[]>("--publish-address") { Description = "The address(es) written to status.loadBalancer.ingress (default: $POD_IP, else this host's first IPv4 address)." };
+        var dump = new Option<bool>("--dump") { Description = "Print the route table once it is built from the cluster, and exit." };
+        var command = new Command("ingress", "Run the ingress controller: Ingress, IngressClass, Services, EndpointSlices and Secrets to a Kestrel + YARP proxy.")
+        {
+            kubeconfig, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, dump,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (!IPAddress.TryParse(result.GetValue(bind), out var address))
+            {
+                Console.Error.WriteLine($"strata: --bind-address: \"{result.GetValue(bind)}\" is not an IP address");
+                return 1;
+            }
+
+            RemoteKubeClient client;
+            try
+            {
+                client = RemoteKubeClient.FromKubeconfig(result.GetValue(kubeconfig)!);
+            }
+            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"strata: --kubeconfig: {e.Message}");
+                return 1;
+            }
+
+            using var loggers = ControllerFlags.ConsoleLogging();
+            using var fake = FakeCertificate.Create();
+            var identity = new IngressClassIdentity(result.GetValue(ingressClass)!, result.GetValue(controllerClass)!);
+            var addresses = result.GetValue(publish) is { Length: > 0 } given ? given : DefaultPublishAddresses();
+            using (client)
+            {
+                if (result.GetValue(dump))
+                {
+                    RouteTable? table = null;
+                    await using (var once = IngressController.Start(client, identity, fake, t => table = t, [], loggers, updateStatus: false))
+                    {
+                        await once.WaitForFirstSyncAsync(cancellationToken);
+                    }
+
+                    Console.Write(RouteTableText.Render(table!));
+                    return 0;
+                }
+
+                IngressServer server;
+                try
+                {
+                    server = await IngressServer.StartAsync(new IngressListenOptions(address, result.GetValue(httpPort), result.GetValue(httpsPort)), fake, loggers, cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    Console.Error.WriteLine($"strata: cannot listen on {address} ports {result.GetValue(httpPort)}/{result.GetValue(httpsPort)}: {e.Message}");
+                    return 1;
+                }
+
+                await using (server)
+                await using (var controller = IngressController.Start(client, identity, fake, server.Proxy.Update, addresses, loggers))
+                {
+                    Console.WriteLine($"serving http on {address}:{server.HttpPort}, https on {address}:{server.HttpsPort}; class {identity.ClassName} ({identity.Controller}); status address {string.Join(",", addresses)}");
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>ingress-nginx without --publish-service reports the address of the node it runs on.</summary>
+    private static string[] DefaultPublishAddresses()
+    {
+        if (Environment.GetEnvironmentVariable("POD_IP") is { Length: > 0 } podIp)
+        {
+            return [podIp];
+        }
+
+        var first = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return first is null ? [] : [first.ToString()];
+    }
+}
