@@ -107,9 +107,11 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
                 }
             }
 
+            var loaded = new List<TlsBinding>();
             foreach (var tls in ingress.Spec?.Tls ?? [])
             {
                 var binding = LoadCertificate(ingress, tls, state.Secrets, problems);
+                loaded.Add(binding);
                 foreach (var host in tls.Hosts ?? [])
                 {
                     var key = host.ToLowerInvariant();
@@ -117,6 +119,17 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
                     {
                         server.Tls = binding;
                     }
+                }
+            }
+
+            // controller.go extractTLSSecretName: a rule host no TLS section names takes a Secret whose certificate
+            // covers it (SAN or CN).
+            foreach (var rule in ingress.Spec?.Rules ?? [])
+            {
+                if (servers.TryGetValue(HostOf(rule), out var server) && server.Host.Length > 0 && server.Tls is null
+                    && loaded.FirstOrDefault(b => b.SecretName.Length > 0 && b.Certificate.MatchesHostname(server.Host, allowWildcards: true, allowCommonName: false)) is { } covering)
+                {
+                    server.Tls = covering;
                 }
             }
         }
