@@ -342,6 +342,20 @@ public sealed class ProxyTests : IAsyncLifetime, IDisposable
         Assert.Equal("next", Who(await GetAsync("foo.bar.com", "/foo")).Backend);
     }
 
+    [Fact]
+    public async Task WebSocketUpgradeIsForwarded()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Host", "foo.bar.com");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_server.HttpPort}/foo/socket"), cancel.Token);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("hello"), System.Net.WebSockets.WebSocketMessageType.Text, true, cancel.Token);
+        var buffer = new byte[256];
+        var received = await socket.ReceiveAsync(buffer, cancel.Token);
+        Assert.Equal("web: hello", Encoding.UTF8.GetString(buffer, 0, received.Count));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", cancel.Token);
+    }
+
     private static (string Backend, string PathAndQuery) Who(Echo echo) => (echo.Backend, echo.PathAndQuery);
 
     private async Task<Echo> GetAsync(string host, string path, params (string Name, string Value)[] headers)
