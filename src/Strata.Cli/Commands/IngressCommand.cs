@@ -17,7 +17,8 @@ internal static class IngressCommand
 {
     public static Command Build()
     {
-        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig to reach the API server with." };
+        var manifest = new Option<FileInfo?>("--manifest") { Description = "Serve the Ingresses, Services, EndpointSlices and Secrets of this YAML file instead of a cluster's." };
         var httpPort = new Option<int>("--http-port") { Description = "The HTTP port.", DefaultValueFactory = _ => 80 };
         var httpsPort = new Option<int>("--https-port") { Description = "The HTTPS port.", DefaultValueFactory = _ => 443 };
         var bind = new Option<string>("--bind-address") { Description = "The address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
@@ -27,7 +28,7 @@ internal static class IngressCommand
         var dump = new Option<bool>("--dump") { Description = "Print the route table once it is built from the cluster, and exit." };
         var command = new Command("ingress", "Run the ingress controller: Ingress, IngressClass, Services, EndpointSlices and Secrets to a Kestrel + YARP proxy.")
         {
-            kubeconfig, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, dump,
+            kubeconfig, manifest, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, dump,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -37,10 +38,23 @@ internal static class IngressCommand
                 return 1;
             }
 
+            var identity = new IngressClassIdentity(result.GetValue(ingressClass)!, result.GetValue(controllerClass)!);
+            var listen = new IngressListenOptions(address, result.GetValue(httpPort), result.GetValue(httpsPort));
+            if (result.GetValue(manifest) is { } file)
+            {
+                return await ServeManifestAsync(file, identity, listen, result.GetValue(dump), cancellationToken);
+            }
+
+            if (result.GetValue(kubeconfig) is not { } kubeconfigPath)
+            {
+                Console.Error.WriteLine("strata: ingress needs --kubeconfig (a cluster) or --manifest (a file)");
+                return 1;
+            }
+
             RemoteKubeClient client;
             try
             {
-                client = RemoteKubeClient.FromKubeconfig(result.GetValue(kubeconfig)!);
+                client = RemoteKubeClient.FromKubeconfig(kubeconfigPath);
             }
             catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
             {
@@ -50,7 +64,6 @@ internal static class IngressCommand
 
             using var loggers = ControllerFlags.ConsoleLogging();
             using var fake = FakeCertificate.Create();
-            var identity = new IngressClassIdentity(result.GetValue(ingressClass)!, result.GetValue(controllerClass)!);
             var addresses = result.GetValue(publish) is { Length: > 0 } given ? given : DefaultPublishAddresses();
             using (client)
             {
@@ -69,11 +82,11 @@ internal static class IngressCommand
                 IngressServer server;
                 try
                 {
-                    server = await IngressServer.StartAsync(new IngressListenOptions(address, result.GetValue(httpPort), result.GetValue(httpsPort)), fake, loggers, cancellationToken);
+                    server = await IngressServer.StartAsync(listen, fake, loggers, cancellationToken);
                 }
                 catch (IOException e)
                 {
-                    Console.Error.WriteLine($"strata: cannot listen on {address} ports {result.GetValue(httpPort)}/{result.GetValue(httpsPort)}: {e.Message}");
+                    Console.Error.WriteLine($"strata: cannot listen on {listen.Address} ports {listen.HttpPort}/{listen.HttpsPort}: {e.Message}");
                     return 1;
                 }
 
@@ -94,6 +107,59 @@ internal static class IngressCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task<int> ServeManifestAsync(FileInfo file, IngressClassIdentity identity, IngressListenOptions listen, bool dump, CancellationToken cancellationToken)
+    {
+        using var fake = FakeCertificate.Create();
+        RouteTable table;
+        try
+        {
+            table = new RouteTableBuilder(identity, fake).Build(ManifestState.Parse(await File.ReadAllTextAsync(file.FullName, cancellationToken)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Console.Error.WriteLine($"strata: --manifest {file.FullName}: {e.Message}");
+            return 1;
+        }
+
+        if (dump)
+        {
+            Console.Write(RouteTableText.Render(table));
+            return 0;
+        }
+
+        foreach (var problem in table.Problems)
+        {
+            Console.Error.WriteLine($"warning: {problem.Reason}: {problem.Message}");
+        }
+
+        using var loggers = ControllerFlags.ConsoleLogging();
+        IngressServer server;
+        try
+        {
+            server = await IngressServer.StartAsync(listen, fake, loggers, cancellationToken);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"strata: cannot listen on {listen.Address} ports {listen.HttpPort}/{listen.HttpsPort}: {e.Message}");
+            return 1;
+        }
+
+        await using (server)
+        {
+            server.Proxy.Update(table);
+            Console.WriteLine($"serving {file.Name} on http {listen.Address}:{server.HttpPort}, https {listen.Address}:{server.HttpsPort}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>ingress-nginx without --publish-service reports the address of the node it runs on.</summary>

@@ -69,28 +69,6 @@ public sealed class GoldenTests
         }
     }
 
-    internal static RouteTable Build(string yaml, params object[] extra)
-    {
-        var objects = KubernetesYaml.LoadAllFromString(yaml).Concat(extra).ToList();
-        var created = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var ingresses = objects.OfType<V1Ingress>().ToList();
-        foreach (var (ingress, i) in ingresses.Select((x, i) => (x, i)))
-        {
-            ingress.Metadata.NamespaceProperty ??= "default";
-            // Document order is age order unless the case says otherwise.
-            ingress.Metadata.CreationTimestamp ??= created.AddMinutes(i);
-        }
-
-        foreach (var o in objects.OfType<IKubernetesObject<V1ObjectMeta>>())
-        {
-            if (o is not V1IngressClass)
-            {
-                o.Metadata.NamespaceProperty ??= "default";
-            }
-        }
-
-        var state = new ClusterState(ingresses, [.. objects.OfType<V1IngressClass>()], [.. objects.OfType<V1Service>()],
-            [.. objects.OfType<V1EndpointSlice>()], [.. objects.OfType<V1Secret>()]);
-        return new RouteTableBuilder(new IngressClassIdentity(), Fake.Value).Build(state);
-    }
+    internal static RouteTable Build(string yaml, params object[] extra) =>
+        new RouteTableBuilder(new IngressClassIdentity(), Fake.Value).Build(ManifestState.Parse(yaml, extra));
 }
