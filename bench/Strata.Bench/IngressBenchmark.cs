@@ -110,7 +110,11 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
             var strataPort = FreePort();
             var strataTlsPort = FreePort();
             // nginx's workers run as www-data: they read the 100 KB file through the (otherwise 0700) temporary directory.
-            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+            if (OperatingSystem.IsLinux())
+            {
+                File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+            }
+
             Directory.CreateDirectory(Path.Combine(dir, "www"));
             await File.WriteAllBytesAsync(Path.Combine(dir, "www", "big"), Enumerable.Repeat((byte)'x', 100 * 1024).ToArray(), cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(dir, "backend.conf"), BackendConfig(dir, backendPort), cancellationToken);
