@@ -44,8 +44,10 @@ public sealed class IngressServer : IAsyncDisposable
     public static async Task<IngressServer> StartAsync(IngressListenOptions listen, X509Certificate2 fakeCertificate, ILoggerFactory loggers, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Kestrel's and YARP's own logs: warnings and errors only (their per-request lines would cost more than the proxying).
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggers);
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggers));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddHttpForwarder();
         IngressProxy? proxy = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -86,4 +88,14 @@ public sealed class IngressServer : IAsyncDisposable
 
     private static int PortOf(ICollection<string> addresses, string scheme) =>
         new Uri(addresses.First(a => a.StartsWith(scheme, StringComparison.Ordinal)).Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+}
+
+/// <summary>Hands the web host's loggers to the caller's factory, so that its providers (the console) print them.</summary>
+internal sealed class ForwardingLoggerProvider(ILoggerFactory loggers) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => loggers.CreateLogger(categoryName);
+
+    public void Dispose()
+    {
+    }
 }
