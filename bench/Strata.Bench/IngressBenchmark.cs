@@ -18,7 +18,14 @@ public sealed record IngressBenchRow(string Body, LoadResult Nginx, LoadResult S
     public double Ratio => Strata.RequestsPerSecond / Nginx.RequestsPerSecond;
 }
 
-public sealed record IngressBenchReport(string Workload, string Reference, IReadOnlyList<IngressBenchRow> Rows)
+/// <summary>
+/// An Ingress change under load: the backend of the rule is switched while wrk runs; how long until a probe sees the
+/// new backend, and how many of wrk's requests failed meanwhile (nginx: a new nginx.conf and SIGHUP, as ingress-nginx
+/// reloads; Strata: the new manifest, no reload).
+/// </summary>
+public sealed record ChangeResult(string Proxy, double SecondsToTakeEffect, long Requests, long FailedRequests);
+
+public sealed record IngressBenchReport(string Workload, string Reference, IReadOnlyList<IngressBenchRow> Rows, IReadOnlyList<ChangeResult>? Changes = null)
 {
     public string ToText()
     {
@@ -33,6 +40,17 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
             Line(text, row.Body, "nginx", row.Nginx);
             Line(text, row.Body, "strata", row.Strata);
             text.AppendLine($"{row.Body,-6} ratio   {row.Ratio,10:F3}  (strata req/s / nginx req/s)");
+        }
+
+        if (Changes is { Count: > 0 })
+        {
+            text.AppendLine();
+            text.AppendLine("an Ingress change under load (the rule's backend switched while wrk runs):");
+            text.AppendLine($"{"proxy",-7} {"takes effect",13} {"requests",9} {"failed",7}");
+            foreach (var change in Changes)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{change.Proxy,-7} {change.SecondsToTakeEffect * 1000,10:F1} ms {change.Requests,9} {change.FailedRequests,7}");
+            }
         }
 
         return text.ToString();
@@ -55,6 +73,18 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
                 Write(json, "nginx", row.Nginx);
                 Write(json, "strata", row.Strata);
                 json.WriteNumber("ratio", Math.Round(row.Ratio, 4));
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("change_under_load");
+            foreach (var change in Changes ?? [])
+            {
+                json.WriteStartObject();
+                json.WriteString("proxy", change.Proxy);
+                json.WriteNumber("seconds_to_take_effect", Math.Round(change.SecondsToTakeEffect, 4));
+                json.WriteNumber("requests", change.Requests);
+                json.WriteNumber("failed_requests", change.FailedRequests);
                 json.WriteEndObject();
             }
 
@@ -106,6 +136,7 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
         try
         {
             var backendPort = FreePort();
+            var secondBackendPort = FreePort();
             var nginxPort = FreePort();
             var strataPort = FreePort();
             var strataTlsPort = FreePort();
@@ -117,7 +148,7 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
 
             Directory.CreateDirectory(Path.Combine(dir, "www"));
             await File.WriteAllBytesAsync(Path.Combine(dir, "www", "big"), Enumerable.Repeat((byte)'x', 100 * 1024).ToArray(), cancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(dir, "backend.conf"), BackendConfig(dir, backendPort), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(dir, "backend.conf"), BackendConfig(dir, backendPort, secondBackendPort), cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(dir, "nginx.conf"), ReferenceConfig(dir, nginxPort, backendPort, proxyCpus), cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(dir, "ingress.yaml"), Manifest(backendPort), cancellationToken);
 
@@ -126,7 +157,7 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
             processes.Add(Start("taskset", ["-c", proxySet, strata, "ingress", "--manifest", Path.Combine(dir, "ingress.yaml"),
                 "--bind-address", "127.0.0.1", "--http-port", $"{strataPort}", "--https-port", $"{strataTlsPort}"],
                 new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = $"{proxyCpus}" }));
-            foreach (var port in new[] { backendPort, nginxPort, strataPort })
+            foreach (var port in new[] { backendPort, secondBackendPort, nginxPort, strataPort })
             {
                 await WaitReadyAsync(port, processes, cancellationToken);
             }
@@ -144,10 +175,30 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
                 rows.Add(new IngressBenchRow(body, nginx, strataResult));
             }
 
+            var changes = new List<ChangeResult>();
+            progress("change under load: nginx (new nginx.conf, SIGHUP)");
+            changes.Add(await ChangeUnderLoadAsync("nginx", loadSet, nginxPort, async () =>
+            {
+                await File.WriteAllTextAsync(Path.Combine(dir, "nginx.conf"), ReferenceConfig(dir, nginxPort, secondBackendPort, proxyCpus), cancellationToken);
+                var (code, _, stderr) = Run("kill", ["-HUP", $"{processes[1].Id}"]);
+                if (code != 0)
+                {
+                    throw new IOException($"kill -HUP nginx: {stderr}");
+                }
+            }, cancellationToken));
+            progress("change under load: strata (new manifest, no reload)");
+            changes.Add(await ChangeUnderLoadAsync("strata", loadSet, strataPort, async () =>
+            {
+                var next = Path.Combine(dir, "ingress.yaml.new");
+                await File.WriteAllTextAsync(next, Manifest(secondBackendPort), cancellationToken);
+                File.Move(next, Path.Combine(dir, "ingress.yaml"), overwrite: true);
+            }, cancellationToken));
+
             return new IngressBenchReport(
                 $"wrk -t1 -c{connections} -d{seconds}s, Host {Host}, one Ingress rule; proxies on CPUs {proxySet}, wrk and the backend nginx on {loadSet}",
                 "Debian nginx " + NginxVersion() + " configured as ingress-nginx renders the Ingress (upstream keepalive 320)",
-                rows);
+                rows,
+                changes);
         }
         finally
         {
@@ -160,7 +211,7 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
         }
     }
 
-    internal static string BackendConfig(string dir, int port) => $$"""
+    internal static string BackendConfig(string dir, int port, int secondPort) => $$"""
         daemon off;
         worker_processes 1;
         pid {{dir}}/backend.pid;
@@ -174,6 +225,10 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
             listen 127.0.0.1:{{port}};
             location = /small { default_type text/plain; return 200 "ok\n"; }
             location = /big { default_type application/octet-stream; root {{dir}}/www; }
+          }
+          server {
+            listen 127.0.0.1:{{secondPort}};
+            location = /small { default_type text/plain; return 200 "two\n"; }
           }
         }
         """;
@@ -262,6 +317,42 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
         """
         .Replace("HOST", Host, StringComparison.Ordinal)
         .Replace("BACKEND_PORT", backendPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    /// <summary>
+    /// wrk on /small for 6 s; after 2 s <paramref name="change"/> points the rule at the second backend, and a probe
+    /// polls until it answers "two". wrk's non-2xx and socket errors are the failed requests.
+    /// </summary>
+    private async Task<ChangeResult> ChangeUnderLoadAsync(string proxy, string cpus, int port, Func<Task> change, CancellationToken cancellationToken)
+    {
+        var load = Task.Run(() => Wrk(cpus, port, "/small", 6), cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        await change();
+        double? effective = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(3.5))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/small");
+            request.Headers.Host = Host;
+            try
+            {
+                using var response = await http.SendAsync(request, cancellationToken);
+                if (await response.Content.ReadAsStringAsync(cancellationToken) == "two\n")
+                {
+                    effective = clock.Elapsed.TotalSeconds;
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(5, cancellationToken);
+        }
+
+        var result = await load;
+        return new ChangeResult(proxy, effective ?? throw new TimeoutException($"{proxy}: the change did not take effect within 3.5 s"), result.Requests, result.Errors);
+    }
 
     /// <summary>wrk's summary: "Requests/sec:", the --latency percentiles, and its error lines.</summary>
     internal static LoadResult ParseWrk(string output)

@@ -40,7 +40,7 @@ public sealed class IngressBenchmarkTests
         var dir = Directory.CreateTempSubdirectory("strata-bench-ingress-test-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(dir, "backend.conf"), IngressBenchmark.BackendConfig(dir, 18080));
+            File.WriteAllText(Path.Combine(dir, "backend.conf"), IngressBenchmark.BackendConfig(dir, 18080, 18082));
             File.WriteAllText(Path.Combine(dir, "nginx.conf"), IngressBenchmark.ReferenceConfig(dir, 18081, 18080, 1));
             foreach (var conf in new[] { "backend.conf", "nginx.conf" })
             {
@@ -60,8 +60,10 @@ public sealed class IngressBenchmarkTests
     {
         var row = new IngressBenchRow("small", new LoadResult(1000, 1, 2, 10, 0), new LoadResult(1500, 1, 2, 15, 0));
         Assert.Equal(1.5, row.Ratio);
-        var report = new IngressBenchReport("w", "r", [row]);
+        var report = new IngressBenchReport("w", "r", [row], [new ChangeResult("strata", 0.12, 1000, 0)]);
         Assert.Contains("\"ratio\": 1.5", report.ToJson(), StringComparison.Ordinal);
+        Assert.Contains("\"failed_requests\": 0", report.ToJson(), StringComparison.Ordinal);
+        Assert.Contains("strata       120.0 ms      1000       0", report.ToText(), StringComparison.Ordinal);
         Assert.Contains("small  ratio        1.500", report.ToText(), StringComparison.Ordinal);
     }
 }

@@ -152,7 +152,7 @@ internal static class IngressCommand
             Console.WriteLine($"serving {file.Name} on http {listen.Address}:{server.HttpPort}, https {listen.Address}:{server.HttpsPort}");
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await WatchManifestAsync(file, identity, fake, server.Proxy, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -160,6 +160,44 @@ internal static class IngressCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Rebuilds the table when the file changes (checked every 100 ms) and swaps it in, no restart; a file that no longer
+    /// parses is reported and the table in service is kept.
+    /// </summary>
+    private static async Task WatchManifestAsync(FileInfo file, IngressClassIdentity identity, System.Security.Cryptography.X509Certificates.X509Certificate2 fake,
+        IngressProxy proxy, CancellationToken cancellationToken)
+    {
+        var builder = new RouteTableBuilder(identity, fake);
+        var seen = Stamp(file);
+        var generation = 1;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var stamp = Stamp(file);
+            if (stamp == seen)
+            {
+                continue;
+            }
+
+            seen = stamp;
+            try
+            {
+                proxy.Update(builder.Build(ManifestState.Parse(await File.ReadAllTextAsync(file.FullName, cancellationToken))));
+                Console.WriteLine($"configuration {++generation} applied from {file.Name}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                Console.Error.WriteLine($"strata: --manifest {file.FullName}: {e.Message}; the configuration in service is kept");
+            }
+        }
+    }
+
+    private static (DateTime, long) Stamp(FileInfo file)
+    {
+        file.Refresh();
+        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
     }
 
     /// <summary>ingress-nginx without --publish-service reports the address of the node it runs on.</summary>
