@@ -125,7 +125,18 @@ public sealed class IngressController : IAsyncDisposable
                     await _changed.WaitAsync(cancellationToken);
                 }
 
-                await SyncAsync(cancellationToken);
+                try
+                {
+                    await SyncAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The table is already in service; a status or Event write that failed is retried with the next sync.
+                    ControllerLog.SyncFailed(_logger, e.Message);
+                    Poke();
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+
                 _firstSync.TrySetResult();
                 await _changed.WaitAsync(cancellationToken);
             }
@@ -152,7 +163,7 @@ public sealed class IngressController : IAsyncDisposable
         foreach (var problem in table.Problems)
         {
             var key = $"{problem.Ingress}\n{problem.Reason}\n{problem.Message}";
-            if (!_reported.Add(key))
+            if (_reported.Contains(key))
             {
                 continue;
             }
@@ -162,6 +173,8 @@ public sealed class IngressController : IAsyncDisposable
             {
                 await _events.WarningAsync(ingress, problem.Reason, problem.Message, cancellationToken);
             }
+
+            _reported.Add(key);
         }
 
         // A problem that went away may be reported again if it comes back.
@@ -222,4 +235,7 @@ internal static partial class ControllerLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "status of {Ingress} not updated: {Error}")]
     public static partial void StatusFailed(ILogger logger, string ingress, string error);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "sync failed, retrying: {Error}")]
+    public static partial void SyncFailed(ILogger logger, string error);
 }
