@@ -122,6 +122,50 @@ public sealed class IngressControllerTests
         Assert.Contains("[no ready endpoints]", RouteTableText.Render(controller.Current), StringComparison.Ordinal);
     }
 
+    [KubectlFact]
+    public async Task TheSeedsV1beta1IngressIsServedAsWritten()
+    {
+        await using var api = await TestApiServer.StartAsync();
+        using var fake = FakeCertificate.Create();
+        var (code, _, stderr) = api.KubectlStdin(Manifest.Split("\n---\n")[0] + "\n---\n" + Slice(8080) + """
+
+            ---
+            apiVersion: networking.k8s.io/v1beta1
+            kind: Ingress
+            metadata:
+              name: rewrite
+              namespace: default
+              annotations:
+                nginx.ingress.kubernetes.io/rewrite-target: /$2
+            spec:
+              rules:
+              - host: rewrite.bar.com
+                http:
+                  paths:
+                  - backend:
+                      serviceName: web
+                      servicePort: 80
+                    path: /something(/|$)(.*)
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: default}
+            spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
+            """, "apply", "-f", "-");
+        Assert.True(code == 0, stderr);
+
+        using var client = RemoteKubeClient.FromKubeconfig(api.Host.KubeconfigPath);
+        await using var controller = IngressController.Start(client, new IngressClassIdentity(), fake, _ => { }, ["192.0.2.10"], NullLoggerFactory.Instance);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var table = await EventuallyAsync(() => RouteTableText.Render(controller.Current), t => t.Contains("rewrite.bar.com", StringComparison.Ordinal), cancel.Token);
+        Assert.Equal("""
+            server rewrite.bar.com regex
+              Regex /something(/|$)(.*) -> default/web:80 [192.0.2.1:8080] rewrite=/$2 (default/rewrite)
+            admitted: default/rewrite
+
+            """, table);
+    }
+
     private static string Slice(int port) => $$$"""
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice
