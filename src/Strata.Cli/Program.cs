@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DnsCommand.Build());
         root.Subcommands.Add(ProxyCommand.Build());
+        root.Subcommands.Add(IngressCommand.Build());
         return root;
     }
 }

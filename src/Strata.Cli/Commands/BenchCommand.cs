@@ -53,6 +53,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BuildPods(json, output));
         command.Subcommands.Add(BuildDns(json, output));
         command.Subcommands.Add(BuildProxy(json, output));
+        command.Subcommands.Add(BuildIngress(json, output));
         return command;
     }
 
@@ -121,6 +122,30 @@ internal static class BenchCommand
             var benchmark = new ProxyBenchmark(counts, result.GetValue(endpoints), result.GetValue(rounds), result.GetValue(backend));
             var report = Progress.Run("bench proxy", benchmark.Run);
             Write(report, result.GetValue(json), result.GetValue(output));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command BuildIngress(Option<bool> json, Option<FileInfo?> output)
+    {
+        var connections = new Option<int>("--connections") { Description = "wrk's open connections.", DefaultValueFactory = _ => 50 };
+        var duration = new Option<int>("--duration") { Description = "Seconds of load per proxy and body size.", DefaultValueFactory = _ => 10 };
+        var cpus = new Option<int>("--proxy-cpus") { Description = "CPUs both proxies are pinned to (the others run wrk and the backend).", DefaultValueFactory = _ => 1 };
+        var command = new Command("ingress", "wrk through Debian nginx configured as ingress-nginx would be and through strata ingress, same Ingress, same backend, same CPUs: requests/s, p50/p99.")
+        {
+            json, output, connections, duration, cpus,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            var benchmark = new IngressBenchmark(LabCommands.ResolveStrata(null), result.GetValue(connections), result.GetValue(duration), result.GetValue(cpus));
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench ingress: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
             return 0;
         }));
         return command;
