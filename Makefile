@@ -57,6 +57,8 @@ bench: build
 	$(OUT)/strata bench endpoints --out bench-results/endpoints.json
 	$(OUT)/strata bench pods --out bench-results/pods.json
 	$(OUT)/strata bench ingress --out bench-results/ingress.json
+	$(OUT)/strata bench dns --out bench-results/dns.json
+	$(OUT)/strata bench proxy --out bench-results/proxy.json
 
 clean:
 	rm -rf $(OUT) $(RESULTS) bench-results
