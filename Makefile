@@ -8,7 +8,7 @@ RESULTS := TestResults
 
 # Debian packages the project uses: the kernel tools it drives and the reference tools it is tested against.
 DEBIAN_PACKAGES := iproute2 iptables nftables ipset conntrack tcpdump iperf3 bind9-dnsutils \
-	containernetworking-plugins nginx curl iputils-ping procps etcd-server bind9 dnsperf
+	containernetworking-plugins nginx curl iputils-ping procps etcd-server bind9 dnsperf wrk
 
 .PHONY: all deps build install demo test bench clean
 
@@ -56,6 +56,9 @@ bench: build
 	$(OUT)/strata bench apiserver --out bench-results/apiserver.json
 	$(OUT)/strata bench endpoints --out bench-results/endpoints.json
 	$(OUT)/strata bench pods --out bench-results/pods.json
+	$(OUT)/strata bench ingress --out bench-results/ingress.json
+	$(OUT)/strata bench dns --out bench-results/dns.json
+	$(OUT)/strata bench proxy --out bench-results/proxy.json
 
 clean:
 	rm -rf $(OUT) $(RESULTS) bench-results

@@ -38,6 +38,18 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
     /// <summary>The kubelet role, once <see cref="RunAsync"/> has started it.</summary>
     public KubeletRole? Kubelet { get; private set; }
 
+    /// <summary>The proxy role, once <see cref="RunAsync"/> has started it.</summary>
+    public Strata.Proxy.Sync.ProxyRole? Proxy { get; private set; }
+
+    public static Strata.Proxy.ProxySettings ProxySettingsOf(AgentOptions options) => new()
+    {
+        NodeName = options.NodeName,
+        NodeIP = options.NodeIp,
+        ClusterCidr = options.ClusterCidr,
+        MasqueradeAll = options.MasqueradeAll,
+        Mode = options.ProxyMode,
+    };
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         if (options.Validate(requireKubeconfig: false) is { Count: > 0 } errors)
@@ -70,6 +82,12 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
                 CniConfDir = options.CniConfDir,
             }, loggers);
             roles.Add(Task.Run(() => flannel.RunAsync(cancellationToken), cancellationToken));
+        }
+
+        if (options.Roles.Contains("proxy"))
+        {
+            Proxy = new Strata.Proxy.Sync.ProxyRole(client, ProxySettingsOf(options), loggers);
+            roles.Add(Task.Run(() => Proxy.RunAsync(cancellationToken), cancellationToken));
         }
 
         // A role or the server that fails stops the agent (its supervisor restarts it), instead of leaving it half up.

@@ -14,7 +14,7 @@ public sealed partial class AgentOptions
     {
         ["kubelet"] = null,
         ["flannel"] = null,
-        ["proxy"] = "#9",
+        ["proxy"] = null,
     };
 
     public IReadOnlyList<string> Roles { get; set; } = ["kubelet"];
@@ -44,6 +44,15 @@ public sealed partial class AgentOptions
 
     public string ClusterDomain { get; set; } = "cluster.local";
 
+    /// <summary>The proxy role's --cluster-cidr: traffic to a cluster IP from outside it is masqueraded (empty: none is).</summary>
+    public string ClusterCidr { get; set; } = string.Empty;
+
+    /// <summary>The proxy role's --proxy-mode.</summary>
+    public string ProxyMode { get; set; } = "iptables";
+
+    /// <summary>The proxy role's --masquerade-all.</summary>
+    public bool MasqueradeAll { get; set; }
+
     /// <summary>The flannel role's net-conf.json file (flanneld's --net-config-path); empty reads the ConfigMap kube-flannel/kube-flannel-cfg.</summary>
     public string NetConf { get; set; } = string.Empty;
 
@@ -68,6 +77,16 @@ public sealed partial class AgentOptions
             }
         }
 
+        if (Roles.Contains("proxy") && ProxyMode != "iptables")
+        {
+            errors.Add($"--proxy-mode: \"{ProxyMode}\" is not implemented (iptables)");
+        }
+
+        if (!string.IsNullOrEmpty(ClusterCidr) && !IsIPv4Cidr(ClusterCidr))
+        {
+            errors.Add($"--cluster-cidr: \"{ClusterCidr}\" is not an IPv4 CIDR");
+        }
+
         if (string.IsNullOrEmpty(NodeName))
         {
             errors.Add("--node-name is required");
@@ -78,7 +97,7 @@ public sealed partial class AgentOptions
         }
 
         // The flannel role alone may take the Node's InternalIP instead.
-        bool nodeIpNeeded = Roles.Contains("kubelet") || !string.IsNullOrEmpty(NodeIp);
+        bool nodeIpNeeded = Roles.Any(r => r != "flannel") || !string.IsNullOrEmpty(NodeIp);
         if (nodeIpNeeded && (!IPAddress.TryParse(NodeIp, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
         {
             errors.Add($"--node-ip: \"{NodeIp}\" is not an IPv4 address");
@@ -123,6 +142,10 @@ public sealed partial class AgentOptions
 
         return errors;
     }
+
+    private static bool IsIPv4Cidr(string text) =>
+        text.Split('/') is [var ip, var bits] && IPAddress.TryParse(ip, out var address)
+        && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && int.TryParse(bits, out var n) && n is >= 0 and <= 32;
 
     private static bool IsUnder(string path, string dir)
     {

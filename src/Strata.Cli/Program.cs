@@ -23,6 +23,8 @@ public static class Program
         root.Subcommands.Add(ImagesCommand.Build());
         root.Subcommands.Add(AgentCommand.Build());
         root.Subcommands.Add(DnsCommand.Build());
+        root.Subcommands.Add(ProxyCommand.Build());
+        root.Subcommands.Add(IngressCommand.Build());
         return root;
     }
 }

@@ -283,11 +283,10 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
                 nl.SetLinkUp("lo");
                 nl.AddAddress(LabNames.NodeInterface, new IpPrefix(node.Address, spec.LinkPrefixLength));
                 nl.SetLinkUp(LabNames.NodeInterface);
-                if (routed)
-                {
-                    // The rest of the underlay through the segment's router; still no route out of the lab.
-                    nl.AddRoute(new Route(spec.Underlay) { Gateway = spec.RouterAddress(node.Segment) });
-                }
+                // A default route, as a real node has, so that a packet to an address no one serves is routed and
+                // kube-proxy's REJECT answers it; it points into the lab (the underlay's bridge address, or the segment's
+                // router), which has no route out, so nothing leaves the lab.
+                nl.AddRoute(new Route(IpPrefix.Parse("0.0.0.0/0")) { Gateway = routed ? spec.RouterAddress(node.Segment) : spec.ApiAddress });
             }
 
             ns.WriteSysctl("net.ipv4.ip_forward", "1");

@@ -29,10 +29,11 @@ public sealed class LabTests
             Assert.True(Tool.Ping(node1, "172.19.0.13"), "node1 cannot ping node2 over the underlay");
             Assert.True(Tool.Ping(node2, "172.19.0.8"), "node2 cannot ping node1 over the underlay");
 
-            // No route out of the lab: only the underlay (and flannel's routes into the cluster network).
-            var routes = Tool.IpJson(node1, "route").EnumerateArray().Select(r => r.GetProperty("dst").GetString()).ToList();
-            Assert.DoesNotContain("default", routes);
-            Assert.Equal(["172.19.0.0/20"], routes.Where(r => !r!.StartsWith("10.233.", StringComparison.Ordinal)));
+            // No route out of the lab: a node's default route points at the underlay's bridge, and the underlay has only its own subnet.
+            var routes = Tool.IpJson(node1, "route").EnumerateArray().Select(r => (r.GetProperty("dst").GetString(), r.TryGetProperty("gateway", out var g) ? g.GetString() : null)).ToList();
+            Assert.Equal([("default", "172.19.0.2"), ("172.19.0.0/20", null)], routes.Where(r => !r.Item1!.StartsWith("10.233.", StringComparison.Ordinal))); // and flannel's routes into the cluster network
+            var underlayRoutes = Tool.IpJson(lab.Names.UnderlayNamespace, "route").EnumerateArray().Select(r => r.GetProperty("dst").GetString()).ToList();
+            Assert.Equal(["172.19.0.0/20"], underlayRoutes);
             Assert.Equal("1", Tool.Check("ip", "netns", "exec", node1, "cat", "/proc/sys/net/ipv4/ip_forward").Trim());
 
             // The API server inside the lab, on a socket opened in the underlay, and kubectl on the host.
@@ -145,7 +146,7 @@ public sealed class LabTests
             state = LabState.Load(lab.StateDirectory)!;
             Assert.Contains(lab.Names.RouterNamespace, state.Namespaces);
             Assert.Equal(["172.19.1.15/24"], Ipv4Addresses(lab.Names.NodeNamespace("node3"), "eth0"));
-            Assert.Equal("172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.8 \n172.19.0.0/20 via 172.19.0.1 dev eth0 \n",
+            Assert.Equal("default via 172.19.0.1 dev eth0 \n172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.8 \n",
                 lab.ExecOk("node1", "ip", "route"));
             Assert.Equal("172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.1 \n172.19.1.0/24 dev eth1 proto kernel scope link src 172.19.1.1 \n",
                 lab.ExecOk("router", "ip", "route"));

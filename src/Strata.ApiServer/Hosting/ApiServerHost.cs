@@ -194,17 +194,37 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
     }
 
-    /// <summary>--advertise-address with the first listen port; else the first served address (loopback for 0.0.0.0).</summary>
+    /// <summary>
+    /// --advertise-address with the port it is served on (the lab's 172.19.0.2:6443, not the host's 127.0.0.1 port), or
+    /// else the first listen port; without it the first served address (loopback for 0.0.0.0).
+    /// </summary>
     private static System.Net.IPEndPoint AdvertisedEndpoint(ApiServerOptions options, IReadOnlyList<Uri> addresses)
     {
         var port = addresses.Count > 0 ? addresses[0].Port : 6443;
         if (options.AdvertiseAddress is { } advertise)
         {
-            return new System.Net.IPEndPoint(System.Net.IPAddress.Parse(advertise), port);
+            var ip = System.Net.IPAddress.Parse(advertise);
+            var served = addresses.FirstOrDefault(a => System.Net.IPAddress.TryParse(a.Host.Trim('[', ']'), out var host) && host.Equals(ip));
+            return new System.Net.IPEndPoint(ip, served?.Port ?? HandlePort(options, ip) ?? port);
         }
 
         var listen = options.Listen.Select(ListenAddress.Parse).FirstOrDefault(l => !l.Address.Equals(System.Net.IPAddress.Any));
         return new System.Net.IPEndPoint(listen?.Address ?? System.Net.IPAddress.Loopback, port);
+    }
+
+    // Kestrel lists a socket it was handed without its address: ask the socket (getsockname).
+    private static int? HandlePort(ApiServerOptions options, System.Net.IPAddress ip)
+    {
+        foreach (var handle in options.ListenHandles)
+        {
+            using var socket = new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle((nint)handle, ownsHandle: false));
+            if (socket.LocalEndPoint is System.Net.IPEndPoint local && local.Address.Equals(ip))
+            {
+                return local.Port;
+            }
+        }
+
+        return null;
     }
 
     private static async Task EnsureSystemNamespacesAsync(ObjectRegistry registry, ResourceCatalog catalog, CancellationToken ct)

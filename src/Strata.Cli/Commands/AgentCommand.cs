@@ -11,7 +11,7 @@ internal static class AgentCommand
     public static Command Build()
     {
         var defaults = new AgentOptions();
-        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet, flannel).", DefaultValueFactory = _ => "kubelet" };
+        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet, flannel, proxy).", DefaultValueFactory = _ => "kubelet" };
         var nodeName = new Option<string>("--node-name") { Description = "The Node this agent registers and runs pods for.", Required = true };
         var nodeIp = new Option<string>("--node-ip") { Description = "The node's InternalIP (required by the kubelet role; flannel alone takes the Node's).", DefaultValueFactory = _ => "" };
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
@@ -24,10 +24,14 @@ internal static class AgentCommand
         var address = new Option<string>("--address") { Description = "The address the kubelet server listens on.", DefaultValueFactory = _ => defaults.Address };
         var clusterDns = new Option<string>("--cluster-dns") { Description = "The cluster DNS address pods resolve with.", DefaultValueFactory = _ => defaults.ClusterDns };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => defaults.ClusterDomain };
-        var netConf = new Option<string>("--net-conf") { Description = "flannel: a net-conf.json file instead of the ConfigMap kube-flannel/kube-flannel-cfg.", DefaultValueFactory = _ => "" };
-        var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role); program the pod network (flannel role).")
+        var clusterCidr = new Option<string>("--cluster-cidr") { Description = "proxy role: the pod network; traffic to cluster IPs from outside it is masqueraded.", DefaultValueFactory = _ => "" };
+        var proxyMode = new Option<string>("--proxy-mode") { Description = "proxy role: the proxy mode (iptables).", DefaultValueFactory = _ => "iptables" };
+        var masqueradeAll = new Option<bool>("--masquerade-all") { Description = "proxy role: masquerade all traffic to cluster IPs." };
+        var netConf = new Option<string>("--net-conf") { Description = "flannel role: a net-conf.json file instead of the ConfigMap kube-flannel/kube-flannel-cfg.", DefaultValueFactory = _ => "" };
+        var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role), program the pod network (flannel role), program Services (proxy role).")
         {
-            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain, netConf,
+            roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain,
+            clusterCidr, proxyMode, masqueradeAll, netConf,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -46,6 +50,9 @@ internal static class AgentCommand
                 Address = result.GetValue(address)!,
                 ClusterDns = result.GetValue(clusterDns)!,
                 ClusterDomain = result.GetValue(clusterDomain)!,
+                ClusterCidr = result.GetValue(clusterCidr)!,
+                ProxyMode = result.GetValue(proxyMode)!,
+                MasqueradeAll = result.GetValue(masqueradeAll),
                 NetConf = result.GetValue(netConf)!,
             };
             if (options.Validate() is { Count: > 0 } errors)

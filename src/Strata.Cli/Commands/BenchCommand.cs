@@ -52,6 +52,8 @@ internal static class BenchCommand
         command.Subcommands.Add(BuildEndpoints(json, output));
         command.Subcommands.Add(BuildPods(json, output));
         command.Subcommands.Add(BuildDns(json, output));
+        command.Subcommands.Add(BuildProxy(json, output));
+        command.Subcommands.Add(BuildIngress(json, output));
         command.Subcommands.Add(BuildBackends(json, output));
         return command;
     }
@@ -100,6 +102,53 @@ internal static class BenchCommand
 
             return 0;
         });
+        return command;
+    }
+
+    private static Command BuildProxy(Option<bool> json, Option<FileInfo?> output)
+    {
+        var services = new Option<string>("--services") { Description = "Service counts, comma separated.", DefaultValueFactory = _ => "1000,5000,10000" };
+        var endpoints = new Option<int>("--endpoints") { Description = "Endpoints per Service.", DefaultValueFactory = _ => 10 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per side; each phase reports the median.", DefaultValueFactory = _ => 3 };
+        var backend = new Option<string?>("--iptables-backend") { Description = "legacy or nft (iptables-legacy / iptables-nft on both sides); the system's iptables by default." };
+        var command = new Command("proxy", "The proxy's iptables full sync vs a bare iptables-restore of the same payload, and a one-Service partial sync vs the full sync.")
+        {
+            json, output, services, endpoints, rounds, backend,
+        };
+        command.SetAction(result => CommandErrors.Run(() =>
+        {
+            RequireRoot("bench proxy");
+            var counts = result.GetValue(services)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(text => int.TryParse(text, out var n) ? n : throw new FormatException($"--services: \"{text}\" is not a number")).ToList();
+            var benchmark = new ProxyBenchmark(counts, result.GetValue(endpoints), result.GetValue(rounds), result.GetValue(backend));
+            var report = Progress.Run("bench proxy", benchmark.Run);
+            Write(report, result.GetValue(json), result.GetValue(output));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command BuildIngress(Option<bool> json, Option<FileInfo?> output)
+    {
+        var connections = new Option<int>("--connections") { Description = "wrk's open connections.", DefaultValueFactory = _ => 50 };
+        var duration = new Option<int>("--duration") { Description = "Seconds of load per proxy and body size.", DefaultValueFactory = _ => 10 };
+        var cpus = new Option<int>("--proxy-cpus") { Description = "CPUs both proxies are pinned to (the others run wrk and the backend).", DefaultValueFactory = _ => 1 };
+        var command = new Command("ingress", "wrk through Debian nginx configured as ingress-nginx would be and through strata ingress, same Ingress, same backend, same CPUs: requests/s, p50/p99.")
+        {
+            json, output, connections, duration, cpus,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            var benchmark = new IngressBenchmark(LabCommands.ResolveStrata(null), result.GetValue(connections), result.GetValue(duration), result.GetValue(cpus));
+            var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench ingress: {line}"), cancellationToken);
+            Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, report.ToJson());
+            }
+
+            return 0;
+        }));
         return command;
     }
 

@@ -3,13 +3,27 @@ namespace Strata.Agent.Tests.Kubelet;
 public sealed class AgentOptionsTests
 {
     [Theory]
-    [InlineData("proxy", "--roles: the proxy role is not implemented yet (it comes with issue #9)")]
     [InlineData("dns", "--roles: unknown role \"dns\" (known: kubelet, flannel, proxy)")]
     public void RolesNotHereNameTheirIssue(string role, string expected)
     {
         var options = Valid();
         options.Roles = ["kubelet", role];
         Assert.Equal([expected], options.Validate(requireKubeconfig: false));
+    }
+
+    [Fact]
+    public void TheProxyRoleChecksItsFlags()
+    {
+        var options = Valid();
+        options.Roles = ["proxy"];
+        Assert.Empty(options.Validate(requireKubeconfig: false));
+        options.ProxyMode = "ipvs";
+        options.ClusterCidr = "10.233.64.0/99";
+        Assert.Equal(
+        [
+            "--proxy-mode: \"ipvs\" is not implemented (iptables)",
+            "--cluster-cidr: \"10.233.64.0/99\" is not an IPv4 CIDR",
+        ], options.Validate(requireKubeconfig: false));
     }
 
     [Fact]

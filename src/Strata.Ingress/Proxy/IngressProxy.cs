@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Strata.Ingress.Routing;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Strata.Ingress.Proxy;
+
+/// <summary>
+/// The data plane: each request is planned against the current <see cref="RouteTable"/> (swapped atomically on every
+/// change, so a new configuration never drops a request in flight) and forwarded with YARP's <see cref="IHttpForwarder"/>
+/// to an endpoint of the backend Service, round robin, trying the next endpoint when a body-less request cannot connect
+/// (nginx's proxy_next_upstream error, 3 tries). Upstream connections are pooled and kept alive.
+/// </summary>
+public sealed class IngressProxy : IDisposable
+{
+    private const int MaxTries = 3;
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<TimeSpan, HttpMessageInvoker> _clients = new();
+    private readonly ConcurrentDictionary<string, StrongBox> _cursors = new(StringComparer.Ordinal);
+    private RouteTable _table = RouteTable.Empty;
+
+    public IngressProxy(IHttpForwarder forwarder, ILogger logger)
+    {
+        _forwarder = forwarder;
+        _logger = logger;
+    }
+
+    public RouteTable Table => Volatile.Read(ref _table);
+
+    /// <summary>The HTTPS port redirects point at (ingress-nginx leaves the port out when it is 443).</summary>
+    public int HttpsPort { get; set; } = 443;
+
+    public void Update(RouteTable table) => Volatile.Write(ref _table, table);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var http = context.Request;
+        var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        var incoming = new IncomingRequest(http.Scheme, http.Host.Value ?? "", http.Path.Value ?? "/", http.QueryString.Value ?? "", client,
+            http.ContentLength, name => http.Headers.TryGetValue(name, out var v) ? v.ToString() : null);
+        var plan = RequestPlanner.Plan(Table, incoming, HttpsPort, Random.Shared.Next);
+        if (plan is LocalResponse local)
+        {
+            await RespondAsync(context, local.Status, local.Location);
+            return;
+        }
+
+        var forward = (ForwardPlan)plan;
+        var settings = forward.Route.Settings;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = settings.MaxBodySize;
+        }
+
+        var https = settings.Protocol is BackendProtocol.Https or BackendProtocol.Grpcs;
+        var invoker = _clients.GetOrAdd(settings.ConnectTimeout, CreateClient);
+        var config = new ForwarderRequestConfig
+        {
+            ActivityTimeout = settings.ReadTimeout,
+            Version = settings.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = settings.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+        };
+        var transformer = new IngressTransformer(forward.PathAndQuery, client, context.Connection.LocalPort);
+        var endpoints = forward.Backend.Endpoints;
+        var start = Next(forward.Backend);
+        var canRetry = http.ContentLength is null or 0 && !http.Headers.ContainsKey(HeaderNames.TransferEncoding);
+        var tries = canRetry ? Math.Min(MaxTries, endpoints.Count) : 1;
+        for (var attempt = 0; attempt < tries; attempt++)
+        {
+            var endpoint = endpoints[(start + attempt) % endpoints.Count];
+            var prefix = $"{(https ? "https" : "http")}://{new IPEndPoint(endpoint.Address, endpoint.Port)}";
+            var error = await _forwarder.SendAsync(context, prefix, invoker, config, transformer);
+            if (error == ForwarderError.None)
+            {
+                return;
+            }
+
+            var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            ProxyLog.UpstreamFailed(_logger, forward.Backend.Name, endpoint.ToString(), error.ToString(), failure?.Message ?? "");
+            if (context.Response.HasStarted)
+            {
+                return;
+            }
+
+            if (error != ForwarderError.Request || attempt + 1 == tries)
+            {
+                var status = error == ForwarderError.RequestTimedOut ? 504 : context.Response.StatusCode is >= 400 and not 502 ? context.Response.StatusCode : 502;
+                await RespondAsync(context, status, null);
+                return;
+            }
+
+            // The next endpoint gets a clean response.
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+
+    private int Next(ServiceTarget target)
+    {
+        var cursor = _cursors.GetOrAdd(target.Name, static _ => new StrongBox());
+        return (int)((uint)Interlocked.Increment(ref cursor.Value) % (uint)target.Endpoints.Count);
+    }
+
+    private static async Task RespondAsync(HttpContext context, int status, string? location)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html";
+        if (location is not null)
+        {
+            context.Response.Headers.Location = location;
+        }
+
+        await context.Response.WriteAsync(NginxPages.For(status));
+    }
+
+    // nginx's upstream: no proxy, no redirects followed, no decompression, no certificate check (proxy_ssl_verify off),
+    // idle keep-alive connections kept 60 s (upstream-keepalive-timeout).
+    private static HttpMessageInvoker CreateClient(TimeSpan connectTimeout) => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = connectTimeout,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+#pragma warning disable CA5359 // ingress-nginx's proxy-ssl-verify defaults to off: backend-protocol HTTPS pods use self-signed certificates
+        SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
+#pragma warning restore CA5359
+    });
+
+    private sealed class StrongBox
+    {
+        public int Value;
+    }
+
+    /// <summary>The headers of ingress-nginx's location template (nginx.tmpl), with X-Forwarded-For as $remote_addr.</summary>
+    private sealed class IngressTransformer(string pathAndQuery, IPAddress client, int localPort) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            var request = httpContext.Request;
+            proxyRequest.RequestUri = new Uri(destinationPrefix + pathAndQuery, UriKind.Absolute);
+            var host = request.Host.Value ?? "";
+            var address = (client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client).ToString();
+            var headers = proxyRequest.Headers;
+            headers.Host = host;
+            var original = request.Headers["X-Forwarded-For"].ToString();
+            foreach (var name in (string[])["X-Request-ID", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Scheme", "X-Original-Forwarded-For", "Proxy"])
+            {
+                headers.Remove(name);
+            }
+
+            headers.TryAddWithoutValidation("X-Request-ID", request.Headers["X-Request-ID"] is { Count: > 0 } id ? id.ToString() : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+            headers.TryAddWithoutValidation("X-Real-IP", address);
+            headers.TryAddWithoutValidation("X-Forwarded-For", address);
+            headers.TryAddWithoutValidation("X-Forwarded-Host", host);
+            headers.TryAddWithoutValidation("X-Forwarded-Port", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            headers.TryAddWithoutValidation("X-Scheme", request.Scheme);
+            if (original.Length > 0)
+            {
+                headers.TryAddWithoutValidation("X-Original-Forwarded-For", original);
+            }
+        }
+    }
+}
+
+internal static partial class ProxyLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "upstream {Backend} at {Endpoint} failed: {Error} {Detail}")]
+    public static partial void UpstreamFailed(ILogger logger, string backend, string endpoint, string error, string detail);
+}

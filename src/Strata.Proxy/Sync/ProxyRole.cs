@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Strata.Controllers.Client;
+using Strata.Controllers.Machinery;
+using Strata.Netfilter;
+using Strata.Netlink;
+
+namespace Strata.Proxy.Sync;
+
+/// <summary>
+/// The agent's proxy role (kube-proxy): informers on Services and EndpointSlices (never Endpoints) feed the change
+/// tracker; once both have listed, the proxier syncs and keeps syncing. It programs the network namespace it runs in
+/// (the node's: the role runs in the agent or in a hostNetwork pod), or the one at <paramref name="netnsPath"/>.
+/// </summary>
+public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILoggerFactory loggers, ProxierTiming? timing = null, string? netnsPath = null)
+{
+    private readonly TaskCompletionSource<IptablesProxier> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The proxier, once the informers have synced.</summary>
+    public Task<IptablesProxier> Started => _started.Task;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Strata.Proxy");
+        using var ns = netnsPath is null ? null : NetworkNamespace.Open(netnsPath);
+        using var proxier = new IptablesProxier(
+            settings,
+            new Netfilter.Iptables(netnsPath),
+            new Conntrack(netnsPath),
+            ns is null ? new ProcSysctl() : new NamespaceSysctl(ns),
+            logger,
+            timing,
+            ns is null ? LocalAddresses() : ns.Run(LocalAddresses));
+        var services = new Informer<V1Service>(client, null, loggers.CreateLogger("Strata.Proxy.Informer.Service"));
+        var slices = new Informer<V1EndpointSlice>(client, null, loggers.CreateLogger("Strata.Proxy.Informer.EndpointSlice"));
+        services.AddHandler(
+            added: s => Changed(proxier.Tracker.UpsertService(s)),
+            updated: (_, s) => Changed(proxier.Tracker.UpsertService(s)),
+            deleted: s => Changed(proxier.Tracker.DeleteService(s)));
+        slices.AddHandler(
+            added: s => Changed(proxier.Tracker.UpsertEndpointSlice(s)),
+            updated: (_, s) => Changed(proxier.Tracker.UpsertEndpointSlice(s)),
+            deleted: s => Changed(proxier.Tracker.DeleteEndpointSlice(s)));
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watches = new[] { Task.Run(() => services.RunAsync(stop.Token), stop.Token), Task.Run(() => slices.RunAsync(stop.Token), stop.Token) };
+        try
+        {
+            ProxyLog.Waiting(logger, settings.NodeName);
+            await Task.WhenAll(services.WaitForSyncAsync(cancellationToken), slices.WaitForSyncAsync(cancellationToken));
+            _started.TrySetResult(proxier);
+            await proxier.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _started.TrySetCanceled(CancellationToken.None);
+            await stop.CancelAsync();
+            await Task.WhenAll(watches).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        void Changed(bool changed)
+        {
+            if (changed)
+            {
+                proxier.RequestSync();
+            }
+        }
+    }
+
+    /// <summary>This namespace's IPv4 addresses, for --nodeport-addresses.</summary>
+    private static List<IPAddress> LocalAddresses() =>
+        [.. NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork)];
+}
