@@ -58,7 +58,7 @@ internal static class LabCommands
         var location = new LabLocation();
         var nodes = new Option<int?>("--nodes") { Description = "How many nodes (default 3: node1 172.19.0.8, node2 .13, node3 .15)." };
         var backend = new Option<string?>("--backend") { Description = "The pod network backend: vxlan, host-gw or udp (default vxlan): flannel's Backend.Type in kube-flannel-cfg." };
-        var proxyMode = new Option<string?>("--proxy-mode") { Description = "The Service proxy mode: iptables (default); recorded now, used once the proxy runs (issue #9)." };
+        var proxyMode = new Option<string?>("--proxy-mode") { Description = "The Service proxy mode, given to the kube-proxy DaemonSet: iptables (default; ipvs is not built into this kernel)." };
         var segments = new Option<int?>("--segments") { Description = "L2 segments joined by a router namespace (default 1); with 2, node3 is 172.19.1.15, across the router from node1 and node2." };
         var config = new Option<string?>("--config") { Description = "A lab.yaml with name, nodes, underlay, apiAddress, apiPort, backend, proxyMode, clusterCidr, serviceCidr, segments." };
         var apiPort = new Option<int?>("--api-port") { Description = "The API server's port on the host's 127.0.0.1 (default 6443)." };
