@@ -50,16 +50,6 @@ public sealed class LabDnsTests
         lab.Kubectl("rollout", "status", "deployment/coredns", "-n", "kube-system", "--timeout=90s");
         Assert.Equal("10.233.0.3", lab.Kubectl("get", "service", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP}"));
 
-        // The pods reach the API server (the node's kubeconfig) only if the control plane routes back to pod
-        // networks, which flannel (#8) will do; until then the test adds those routes in its own lab's underlay.
-        var nodes = JsonDocument.Parse(lab.Kubectl("get", "nodes", "-o", "json")).RootElement.GetProperty("items").EnumerateArray().ToList();
-        foreach (var node in nodes)
-        {
-            var cidr = node.GetProperty("spec").GetProperty("podCIDR").GetString()!;
-            var ip = node.GetProperty("status").GetProperty("addresses").EnumerateArray().First(a => a.GetProperty("type").GetString() == "InternalIP").GetProperty("address").GetString()!;
-            Tool.Run("ip", "-n", lab.Names.UnderlayNamespace, "route", "replace", cidr, "via", ip);
-        }
-
         string manifest = Path.Combine(lab.StateDirectory, "dns-workloads.yaml");
         File.WriteAllText(manifest, Workloads);
         lab.Kubectl("apply", "-f", manifest);
@@ -75,7 +65,8 @@ public sealed class LabDnsTests
         {
             string Dig(params string[] args) => lab.ExecOk(node, ["dig", $"@{ip}", "+time=2", "+tries=1", .. args]);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (Dig("+short", "TXT", "dns-version.cluster.local").Trim() != "\"1.1.0\"")
+            // Until the pod listens, dig gets no answer (exit 9): keep asking.
+            while (lab.Exec(node, "dig", $"@{ip}", "+time=2", "+tries=1", "+short", "TXT", "dns-version.cluster.local").Stdout.Trim() != "\"1.1.0\"")
             {
                 Assert.True(DateTime.UtcNow < deadline, $"the coredns pod {ip} on {node} did not sync within 60 s");
                 Thread.Sleep(250);

@@ -146,8 +146,8 @@ public sealed class LabTests
             state = LabState.Load(lab.StateDirectory)!;
             Assert.Contains(lab.Names.RouterNamespace, state.Namespaces);
             Assert.Equal(["172.19.1.15/24"], Ipv4Addresses(lab.Names.NodeNamespace("node3"), "eth0"));
-            Assert.Equal("default via 172.19.0.1 dev eth0 \n172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.8 \n",
-                lab.ExecOk("node1", "ip", "route"));
+            Assert.Equal("default via 172.19.0.1 \n172.19.0.0/24 proto kernel scope link src 172.19.0.8 \n",
+                lab.ExecOk("node1", "ip", "route", "show", "dev", "eth0"));
             Assert.Equal("172.19.0.0/24 dev eth0 proto kernel scope link src 172.19.0.1 \n172.19.1.0/24 dev eth1 proto kernel scope link src 172.19.1.1 \n",
                 lab.ExecOk("router", "ip", "route"));
 
