@@ -25,7 +25,10 @@ public sealed class KubeletRole
         _loggers = loggers;
         _logger = loggers.CreateLogger("Strata.Agent.Kubelet");
         var network = new PodNetwork(config.CniConfDir, config.CniBinDir, config.CniCacheDir, config.NodeNetns);
-        Sandboxes = new SandboxManager(new PodPaths(config.RootDir, config.PodLogsDir), network);
+        Sandboxes = new SandboxManager(new PodPaths(config.RootDir, config.PodLogsDir), network)
+        {
+            ProgramDirectories = Path.GetDirectoryName(Path.GetFullPath(config.StrataBinary)) is { } strataDirectory ? [strataDirectory] : [],
+        };
         Pods = new PodSyncLoop(client, config, Sandboxes, _logger);
         Locator = new ContainerLocator(() => Pods.Running, Sandboxes, config.NodeNetns);
     }

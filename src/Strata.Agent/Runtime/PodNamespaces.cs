@@ -24,6 +24,9 @@ public static class PodNamespaces
 {
     private const string HolderFile = "holder";
 
+    /// <summary>The directories a pod gets a tmpfs of its own on; the rest of its filesystem is the node's.</summary>
+    public static IReadOnlyList<string> PrivateDirectories { get; } = ["/run", "/tmp"];
+
     private const string HolderProgram = "/bin/sleep";
 
     // The holders this agent started, so that it reaps them; after a restart they are adopted and init reaps them.
@@ -169,7 +172,7 @@ public static class PodNamespaces
 
     private static void MountPrivateDirectories((string Source, string Target)[] binds)
     {
-        foreach (var (dir, mode) in new[] { ("/run", "mode=755"), ("/tmp", "mode=1777") })
+        foreach (var (dir, mode) in PrivateDirectories.Select(d => (d, d == "/tmp" ? "mode=1777" : "mode=755")))
         {
             if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, mode) != 0)
             {
@@ -217,7 +220,7 @@ public static class PodNamespaces
             return;
         }
 
-        if (!volume.Target.StartsWith("/run/", StringComparison.Ordinal) && !volume.Target.StartsWith("/tmp/", StringComparison.Ordinal))
+        if (!PrivateDirectories.Any(d => volume.Target.StartsWith(d + "/", StringComparison.Ordinal)))
         {
             throw new VolumeMountException(volume.Volume,
                 $"mount point {volume.Target} is not a {(directory ? "directory" : "file")} on the node; Strata's pods see the node's filesystem, so the kubelet makes mount points only under the pod's own /run and /tmp");

@@ -23,6 +23,13 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
 
     public PodNetwork Network => network;
 
+    /// <summary>
+    /// Directories of the node's programs that containers run (the strata executable, for agnhost and the
+    /// <c>strata/&lt;role&gt;</c> images). One under /tmp or /run would be hidden by the pod's own tmpfs there, so it is
+    /// bound into the pod read-only at the same path.
+    /// </summary>
+    public IReadOnlyList<string> ProgramDirectories { get; init; } = [];
+
     public static SandboxCheckpoint NewCheckpoint(V1Pod pod, DateTime now) => new()
     {
         PodUid = pod.Metadata.Uid,
@@ -111,6 +118,10 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
     {
         var binds = PodVolumes.Plan(pod, paths);
         var byName = (pod.Spec.Volumes ?? []).ToDictionary(v => v.Name, StringComparer.Ordinal);
+        var hidden = ProgramDirectories
+            .Where(d => PodNamespaces.PrivateDirectories.Any(p => d.StartsWith(p + "/", StringComparison.Ordinal)))
+            .Where(d => binds.All(b => b.Target != d))
+            .Select(d => new VolumeBind("(the node's programs)", d, d, ReadOnly: true));
         foreach (var bind in binds.DistinctBy(b => b.Volume))
         {
             if (byName[bind.Volume].HostPath is { } hostPath)
@@ -125,7 +136,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
             }
         }
 
-        return binds;
+        return [.. binds, .. hidden];
     }
 
     /// <summary>CNI DEL and the netns, for a pod that finished: its IPs go back to the pool, its files stay.</summary>
