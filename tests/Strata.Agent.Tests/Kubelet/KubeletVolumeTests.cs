@@ -95,4 +95,31 @@ public sealed class KubeletVolumeTests
         Assert.Empty(h.SandboxNetnsLeft());
         Assert.Empty(KubeletHarness.LiveHolders());
     }
+
+    [KubeletFact]
+    public async Task TheStrataExecutableUnderTmpStaysVisibleInThePod()
+    {
+        // A checkout under /tmp (CI clones there) puts strata where every pod has its own tmpfs.
+        string directory = Path.Combine("/tmp", $"strata-t-prog-{Guid.NewGuid().ToString("N")[..8]}");
+        Directory.CreateDirectory(directory);
+        File.Copy("/bin/sleep", Path.Combine(directory, "strata"));
+        var h = await KubeletHarness.StartAsync();
+        try
+        {
+            h.Config = h.Config with { StrataBinary = Path.Combine(directory, "strata") };
+            h.WriteConflist();
+            h.StartKubelet();
+            var container = new V1Container { Name = "role", Image = "strata/test", Command = ["strata"], Args = ["3600"] };
+            var pod = await h.CreatePodAsync(KubeletHarness.Pod("program", container));
+            pod = await h.WaitForPodAsync("program", p => p.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Running is not null, "running from /tmp");
+            int pid = h.Checkpoint(pod).Containers.Single().Pid;
+            Assert.Equal(Path.Combine(directory, "strata"), new FileInfo($"/proc/{pid}/exe").LinkTarget);
+            Assert.True(File.Exists($"/proc/{pid}/root/tmp/{Path.GetFileName(directory)}/strata"), "the directory is bound into the pod's /tmp");
+        }
+        finally
+        {
+            await h.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
