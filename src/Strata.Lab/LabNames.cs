@@ -10,7 +10,6 @@ public readonly record struct LabNames(string LabName)
     public const string UnderlayRole = "underlay";
     public const string ApiServerRole = "apiserver";
     public const string RouterRole = "router";
-    public const string Bridge = "br0";
     public const string NodeInterface = "eth0";
 
     public string Prefix => LabName == LabSpec.DefaultName ? "strata-" : $"strata-{LabName}-";
