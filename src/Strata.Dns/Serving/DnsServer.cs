@@ -147,6 +147,11 @@ public sealed class DnsServer : IAsyncDisposable
         {
             DnsServerLog.SendFailed(_logger, e.SocketErrorCode);
         }
+        catch (ArgumentException) when (token.IsCancellationRequested)
+        {
+            // At shutdown Socket.Dispose, racing this send, resets the socket's cached SocketAsyncEventArgs, and
+            // SendToAsync reports the address it lost as an ArgumentException. Nothing is left to answer.
+        }
         catch (ObjectDisposedException)
         {
         }
