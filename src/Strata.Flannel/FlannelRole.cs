@@ -71,7 +71,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
             SubnetEnv.Write(options.SubnetFile, SubnetEnv.Render(conf, Lease.Subnet, device.Mtu, options.IpMasq));
             Log.SubnetFile(_logger, options.SubnetFile);
             await WriteCniConfAsync(cancellationToken);
-            var iptables = new IptablesRestoreDriver(options.NamespaceName);
+            var iptables = new Strata.Netfilter.Iptables(options.NamespaceName is { } ns ? Path.Combine(NetworkNamespace.RunDirectory, ns) : null);
             EnsureIptables(iptables, conf, Lease);
 
             using var monitor = NetlinkMonitor.Open(options.Namespace, MonitorGroups.All);
@@ -214,7 +214,7 @@ public sealed partial class FlannelRole(IKubeClient client, FlannelOptions optio
         _reported.RemoveWhere(key => !plan.Refused.Any(r => key == $"{r.Lease.NodeName}\n{r.Reason}"));
     }
 
-    private void EnsureIptables(IptablesRestoreDriver iptables, NetConf conf, Lease lease)
+    private void EnsureIptables(Strata.Netfilter.Iptables iptables, NetConf conf, Lease lease)
     {
         string nat = iptables.Save("nat");
         string filter = iptables.Save("filter");
