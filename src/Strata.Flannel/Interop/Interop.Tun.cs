@@ -4,7 +4,7 @@ using Strata.Netlink;
 namespace Strata.Flannel.Interop;
 
 /// <summary>
-/// read/write/poll on the TUN queue (one IP packet per call, IFF_NO_PI) and recvmmsg/sendmmsg on the UDP socket,
+/// read/write/poll on the TUN queue (one IP packet, or one TCP super-packet with offloads, per call) and recvmmsg/sendmmsg on the UDP socket,
 /// which move a whole batch of datagrams in one system call.
 /// </summary>
 internal static partial class Libc

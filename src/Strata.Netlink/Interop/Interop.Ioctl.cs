@@ -12,6 +12,7 @@ internal static partial class Interop
         internal const short IFF_TUN = 0x0001;
         internal const short IFF_TAP = 0x0002;
         internal const short IFF_NO_PI = 0x1000;
+        internal const short IFF_VNET_HDR = 0x4000;
 
         [LibraryImport(Libraries.Libc, SetLastError = true)]
         internal static unsafe partial int ioctl(SafeTunHandle fd, nuint request, void* arg);

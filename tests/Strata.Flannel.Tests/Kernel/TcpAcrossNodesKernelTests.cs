@@ -78,6 +78,53 @@ public sealed class TcpAcrossNodesKernelTests
             AssertPodReachesNode(node1, node2);
             AssertPodReachesNode(node1, node3);
             Assert.True(proxies[0].Counters.Sent > 180 && proxies[0].Counters.Received > 180, $"node1's proxy carried the echoes: {proxies[0].Counters}");
+
+            // The echoes crossed as TCP super-packets: cut into datagrams on the sending node, coalesced on the receiving one.
+            foreach (var (proxy, node) in proxies.Zip(topology.Nodes))
+            {
+                Assert.True(proxy.SuperPackets.Cut > 0 && proxy.SuperPackets.Written > 0, $"{node.Name}'s proxy: {proxy.SuperPackets}, {proxy.Counters}");
+            }
+        }
+        finally
+        {
+            foreach (var proxy in proxies)
+            {
+                proxy.Dispose();
+            }
+        }
+    }
+
+    [RootFact]
+    public void UdpWithOffloadsInteroperatesWithAProxyThatMovesOnePacketPerDatagram()
+    {
+        // node2 runs the proxy without offloads, as upstream's proxy_amd64.c does (one packet per read, no UDP_GRO, so
+        // the kernel hands it every datagram alone): what node1 sends must be upstream's wire format, one IP packet of
+        // at most flannel0's MTU per datagram, and what it receives from node2 is coalesced all the same.
+        var udp = NetConfParser.Parse("""{"Network":"10.233.64.0/18","Backend":{"Type":"udp"}}""", "test");
+        using var topology = new Topology();
+        var node1 = topology.AddNode(1);
+        var node2 = topology.AddNode(2);
+        var proxies = new List<UdpProxy>();
+        try
+        {
+            foreach (var node in topology.Nodes)
+            {
+                using var ns = NetworkNamespace.Open(node.Namespace);
+                proxies.Add(UdpProxy.Start(ns, node.Ip, 8285, NullLogger.Instance, offload: node == node1));
+            }
+
+            var plans = topology.Reconcile(udp);
+            for (int i = 0; i < proxies.Count; i++)
+            {
+                proxies[i].SetPeers(plans[topology.Nodes[i].Name].Plan.UdpPeers);
+                Tool.Ip(topology.Nodes[i].Pod, "link", "set", "eth0", "mtu", "1472");
+            }
+
+            AssertEcho(node1.Pod, node2.Pod, node2.PodIp, "pod1 (offloads) -> pod2 (one packet per datagram)");
+            AssertEcho(node2.Pod, node1.Pod, node1.PodIp, "pod2 (one packet per datagram) -> pod1 (offloads)");
+            Assert.True(proxies[0].SuperPackets.Cut > 0, $"node1 cut super-packets: {proxies[0].SuperPackets}");
+            Assert.Equal((0L, 0L), proxies[1].SuperPackets);
+            Assert.True(proxies[1].Counters.Received > 180, $"node2 received every segment as its own datagram: {proxies[1].Counters}");
         }
         finally
         {
