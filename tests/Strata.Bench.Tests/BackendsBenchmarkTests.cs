@@ -31,7 +31,7 @@ public sealed class BackendsBenchmarkTests
         var report = await benchmark.RunAsync(_ => { }, CancellationToken.None);
 
         Assert.Equal(
-            ["node to node (underlay)", "pod to pod, same node", "pod to pod, host-gw", "pod to pod, vxlan", "pod to pod, udp"],
+            ["node to node (underlay)", "pod to pod, same node", "pod to pod, host-gw", "pod to pod, vxlan", "pod to pod, udp, per packet", "pod to pod, udp"],
             report.Paths.Select(p => p.Path));
         Assert.All(report.Paths, p => Assert.True(p.GbitPerSecond > 0 && p.RoundTripMicros > 0, $"{p.Path}: {p.GbitPerSecond} Gbit/s, {p.RoundTripMicros} µs"));
         Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith(benchmark.NamespacePrefix, StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Strata.Flannel.Udp;
 
@@ -14,13 +15,27 @@ public static class InternetChecksum
     public static ulong Add(ReadOnlySpan<byte> data, ulong sum)
     {
         ulong wide = 0;
-        var words = MemoryMarshal.Cast<byte, uint>(data);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && data.Length >= 64)
+        {
+            // 32 bytes a step: eight 32-bit words widened into four 64-bit lanes, which cannot overflow below 2^32 steps.
+            var lanes = Vector256<ulong>.Zero;
+            for (; i + 32 <= data.Length; i += 32)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.Create<uint>(MemoryMarshal.Cast<byte, uint>(data.Slice(i, 32))));
+                lanes += lower + upper;
+            }
+
+            wide = Vector256.Sum(lanes); // at most 2^33 per step and lane: no overflow for any span
+        }
+
+        var words = MemoryMarshal.Cast<byte, uint>(data[i..]);
         foreach (uint word in words)
         {
             wide += word; // 32-bit words into 64 bits: cannot overflow below 2^32 words
         }
 
-        int i = words.Length * 4;
+        i += words.Length * 4;
         if (data.Length - i >= 2)
         {
             wide += MemoryMarshal.Read<ushort>(data[i..]);
