@@ -19,6 +19,10 @@ internal static partial class Libc
     public const uint TUN_F_TSO4 = 0x02;
     public const uint TUN_F_TSO_ECN = 0x08;
 
+    // <asm-generic/socket.h>
+    public const int SOL_SOCKET = 1;
+    public const int SO_RCVBUFFORCE = 33;
+
     // <linux/udp.h>
     public const int SOL_UDP = 17;
     public const int UDP_SEGMENT = 103;

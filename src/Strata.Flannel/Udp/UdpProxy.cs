@@ -37,6 +37,9 @@ public sealed partial class UdpProxy : IDisposable
     /// <summary>The room for a super-packet cut into segments: its payload plus a copy of the headers per segment.</summary>
     private const int SegmentsSlot = 128 * 1024;
 
+    /// <summary>The UDP socket's receive buffer (the kernel doubles it for its bookkeeping).</summary>
+    private const int ReceiveBuffer = 4 * 1024 * 1024;
+
     /// <summary>The most iovecs one coalesced write takes: the virtio_net_hdr, the head, and every other segment's payload.</summary>
     private const int MaxWriteIovecs = 1024;
 
@@ -91,6 +94,7 @@ public sealed partial class UdpProxy : IDisposable
             }
 
             socket = ns is null ? Bind() : ns.Run(Bind);
+            GrowReceiveBuffer(socket, logger);
 
             // Non-blocking, so that a batch takes what is queued and stops at EAGAIN instead of waiting.
             if (Libc.Fcntl(tun, Libc.F_SETFL, Libc.O_NONBLOCK) != 0)
@@ -128,6 +132,25 @@ public sealed partial class UdpProxy : IDisposable
             tun.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Room for bursts: with the default receive buffer (net.core.rmem_default, 208 KiB: three 64 KiB GSO datagrams) a
+    /// peer's burst overflows it whenever this thread is descheduled, and every loss is a TCP retransmission inside the
+    /// tunnel. SO_RCVBUFFORCE passes net.core.rmem_max (the role has CAP_NET_ADMIN); SO_RCVBUF is the fallback.
+    /// </summary>
+    private static void GrowReceiveBuffer(Socket socket, ILogger logger)
+    {
+        try
+        {
+            socket.SetRawSocketOption(Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, BitConverter.GetBytes(ReceiveBuffer));
+        }
+        catch (SocketException)
+        {
+            socket.ReceiveBufferSize = ReceiveBuffer;
+        }
+
+        Log.ReceiveBuffer(logger, socket.ReceiveBufferSize);
     }
 
     /// <summary>Replaces the destination table (on every plan).</summary>
@@ -416,6 +439,9 @@ public sealed partial class UdpProxy : IDisposable
 
         [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "udp backend stopped: {Sent} packets sent, {Received} received, {Dropped} dropped; {Cut} TCP super-packets cut, {Written} coalesced")]
         public static partial void Stopped(ILogger logger, long sent, long received, long dropped, long cut, long written);
+
+        [LoggerMessage(EventId = 23, Level = LogLevel.Debug, Message = "udp backend: receive buffer {Bytes} bytes")]
+        public static partial void ReceiveBuffer(ILogger logger, int bytes);
 
         [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "udp backend: the socket has no UDP_GRO ({Error}); every datagram is received alone")]
         public static partial void NoUdpGro(ILogger logger, SocketError error);
