@@ -158,7 +158,14 @@ public sealed class LinkTests
         Assert.Equal(type, info.GetProperty("info_data").GetProperty("type").GetString());
         Assert.True(info.GetProperty("info_data").GetProperty("persist").GetBoolean());
         Assert.False(info.GetProperty("info_data").GetProperty("pi").GetBoolean());
+        Assert.False(info.GetProperty("info_data").GetProperty("vnet_hdr").GetBoolean());
         Assert.Equal("tun", ns.Netlink.GetLink("flannel0").Kind);
+
+        // IFF_VNET_HDR (what the udp backend's offloads need) shows as ip's vnet_hdr.
+        using (TunDevice.Open(ns.Namespace, "tun8", mode, vnetHeader: true))
+        {
+            Assert.True(IpLink(ns.Name, "tun8").GetProperty("linkinfo").GetProperty("info_data").GetProperty("vnet_hdr").GetBoolean());
+        }
 
         // A non-persistent device lives only as long as its queue is open.
         using (TunDevice.Open(ns.Namespace, "tun9", mode))
