@@ -195,9 +195,15 @@ public sealed partial class UdpProxy : IDisposable
                             break; // EAGAIN: the queue is empty
                         }
 
-                        var vnet = _offload && n >= header ? VirtioNetHeader.Read(new ReadOnlySpan<byte>(slot, header)) : default;
+                        if (n < header + 20)
+                        {
+                            dropped++; // shorter than an IPv4 header
+                            continue;
+                        }
+
+                        var vnet = _offload ? VirtioNetHeader.Read(new ReadOnlySpan<byte>(slot, header)) : default;
                         var packet = new Span<byte>(slot + header, (int)n - header);
-                        int peer = packet.Length < 20 ? -1 : peers.IndexOf(UdpPeerTable.Destination(packet));
+                        int peer = peers.IndexOf(UdpPeerTable.Destination(packet));
                         if (peer < 0 || !UdpPeerTable.DecrementTtl(packet))
                         {
                             dropped++;
@@ -219,7 +225,11 @@ public sealed partial class UdpProxy : IDisposable
                             if (!batch.AddSegments(cut, length, segmentLength, count, address))
                             {
                                 Account(batch.Flush(socket), ref dropped);
-                                batch.AddSegments(cut, length, segmentLength, count, address);
+                                if (!batch.AddSegments(cut, length, segmentLength, count, address))
+                                {
+                                    dropped += count; // more segments than a batch holds (a tiny MSS without GSO)
+                                    continue;
+                                }
                             }
 
                             Interlocked.Increment(ref _superPacketsCut);
