@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Strata.Netfilter;
+using Strata.Proxy.Health;
 using Strata.Proxy.Iptables;
 using Strata.Proxy.Model;
 
@@ -74,6 +75,12 @@ public sealed class IptablesProxier : IDisposable
 
     public IptablesRenderOptions Options => _options;
 
+    /// <summary>Told of every successful sync (upstream's healthzServer.Updated), and of the sync loop's start.</summary>
+    public ProxyHealthTracker? Health { get; set; }
+
+    /// <summary>Called after every successful sync with what it applied (upstream hands it to the ServiceHealthServer).</summary>
+    public Action<ProxySnapshot>? Synced { get; set; }
+
     /// <summary>
     /// The node's sysctls, as NewProxier sets them: route_localnet so that NodePorts answer on 127.0.0.0/8 (with the
     /// KUBE-FIREWALL rule against martians that this opens), and nf_conntrack_tcp_be_liberal read to know whether INVALID
@@ -140,6 +147,8 @@ public sealed class IptablesProxier : IDisposable
             }
 
             LastPayload = payload;
+            Health?.Updated();
+            Synced?.Invoke(snapshot);
             CleanStaleConntrack(snapshot.ConntrackCleanups);
             ProxyLog.Synced(_logger, full ? "full" : "partial", model.Services.Count, model.TotalEndpoints, payload.FilterRules, payload.NatRules, payload.DeletedChains, started.ElapsedMilliseconds);
             return new SyncOutcome(true, full, payload, null, started.Elapsed);
@@ -157,6 +166,8 @@ public sealed class IptablesProxier : IDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // As upstream's SyncLoop: healthy from the start; a change queued meanwhile must then be applied in time.
+        Health?.Updated();
         Setup();
         SyncOnce();
         while (!cancellationToken.IsCancellationRequested)
