@@ -73,22 +73,11 @@ public sealed class HealthHttpServer : IAsyncDisposable
         await _services.DisposeAsync();
     }
 
-    /// <summary>A TCP socket bound (not yet listening) to the endpoint, with SO_REUSEADDR as Go's net.Listen sets it.</summary>
-    public static Socket Bind(IPEndPoint endpoint)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(endpoint);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    /// <summary>
+    /// A TCP socket bound (not yet listening) to the endpoint, as Kestrel binds its own. Not SO_REUSEADDR by hand: .NET
+    /// sets SO_REUSEPORT with it on Linux, which would let a second server share the port instead of failing.
+    /// </summary>
+    public static Socket Bind(IPEndPoint endpoint) => SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
 
     private sealed class Application(Func<string, HealthResponse> respond) : IHttpApplication<IFeatureCollection>
     {
