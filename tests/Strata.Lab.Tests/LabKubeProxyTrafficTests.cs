@@ -73,6 +73,7 @@ public sealed class LabKubeProxyTrafficTests
         spec:
           type: LoadBalancer
           externalTrafficPolicy: Local
+          healthCheckNodePort: 32123  # requested: the lab's API server does not allocate one yet
           selector: {app: local-web}
           ports: [{port: 80, targetPort: 8080}]
         ---
@@ -138,7 +139,7 @@ public sealed class LabKubeProxyTrafficTests
         string node2 = NodeIP(lab, "node2");
         string nodePort = lab.Kubectl("get", "service", "local", "-o", "jsonpath={.spec.ports[0].nodePort}");
         string healthPort = lab.Kubectl("get", "service", "local", "-o", "jsonpath={.spec.healthCheckNodePort}");
-        Assert.NotEqual("", healthPort);
+        Assert.Equal("32123", healthPort);
         string underlay = UnderlayAddress(lab);
         await EventuallyAsync(() => lab.Exec("underlay", "curl", "-s", "--max-time", "3", $"http://{node1}:{nodePort}/clientip").ExitCode == 0, "the Local NodePort on node1");
         var clientIp = lab.ExecOk("underlay", "curl", "-s", "--max-time", "3", $"http://{node1}:{nodePort}/clientip").Trim();

@@ -81,6 +81,47 @@ public sealed class PacketFlowTests : IDisposable
     }
 
     [RootFact]
+    public void RepeatedFullSyncsKeepOneOfEachJumpAheadOfTheBuiltInChainsOtherRules()
+    {
+        BuildTopology();
+        var iptables = new Netfilter.Iptables(NetnsPath(_node));
+        Tool.Run("ip", "netns", "exec", _node.Name, "iptables", "-w", "-t", "nat", "-A", "PREROUTING", "-s", "10.9.9.9/32", "-j", "RETURN");
+        using var proxier = new IptablesProxier(
+            new ProxySettings { NodeName = "node1", NodeIP = NodeIP, ClusterCidr = "10.244.0.0/16" },
+            iptables,
+            new Conntrack(NetnsPath(_node)),
+            new NamespaceSysctl(_node.Namespace),
+            NullLogger.Instance,
+            new ProxierTiming { FullSyncPeriod = TimeSpan.Zero });
+        proxier.Tracker.UpsertService(Service("web", "10.96.0.10"));
+        proxier.Tracker.UpsertEndpointSlice(Slice("web", "10.244.0.2"));
+        for (var i = 0; i < 3; i++)
+        {
+            var outcome = proxier.SyncOnce();
+            Assert.True(outcome.Success, outcome.Error);
+            Assert.True(outcome.Full);
+        }
+
+        Assert.Equal(
+            ["-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", "-A PREROUTING -s 10.9.9.9/32 -j RETURN"],
+            Netfilter.IptablesSaveReader.Rules(iptables.Save("nat"), "nat", "PREROUTING"));
+        Assert.Equal(
+            [
+                "-A INPUT -j KUBE-FIREWALL",
+                "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL",
+                "-A INPUT -m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS",
+                "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES",
+            ],
+            Netfilter.IptablesSaveReader.Rules(iptables.Save("filter"), "filter", "INPUT"));
+        foreach (var table in new[] { "filter", "nat", "mangle" })
+        {
+            Assert.True(iptables.ChainExists(table, IptablesProxier.CanaryChain), $"the canary in {table}");
+        }
+
+        Assert.Equal("pod1", Ask("10.96.0.10", 80));
+    }
+
+    [RootFact]
     public void AFailedRestoreNamesTheLineKeepsTheRulesAndTheNextSyncIsFull()
     {
         BuildTopology();

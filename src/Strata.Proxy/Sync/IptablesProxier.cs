@@ -33,7 +33,7 @@ public sealed record SyncOutcome(bool Success, bool Full, IptablesPayload? Paylo
 /// </summary>
 public sealed class IptablesProxier : IDisposable
 {
-    public const string CanaryChain = "KUBE-PROXY-CANARY";
+    public const string CanaryChain = JumpRestore.CanaryChain;
 
     private static readonly string[] CanaryTables = ["mangle", "nat", "filter"];
 
@@ -122,19 +122,17 @@ public sealed class IptablesProxier : IDisposable
         _needFullSync = true;
         try
         {
-            if (full)
-            {
-                EnsureJumpsAndCanaries();
-            }
-
+            // A full sync makes sure of the canaries and the jumps from the built-in chains in its own transaction,
+            // from what iptables-save shows (three processes instead of EnsureChain/EnsureRule's ~45).
+            var saved = full ? JumpRestore.Tables.ToDictionary(t => t, _iptables.Save, StringComparer.Ordinal) : null;
             var snapshot = Tracker.Checkout();
             var model = ProxyModel.Build(snapshot);
             // Stale chains are found with iptables-save, which is slow on big tables: in large cluster mode upstream looks
             // only once per syncPeriod (stale chains are unreferenced, so harmless meanwhile).
-            var cleanup = model.TotalEndpoints <= IptablesRenderer.LargeClusterEndpointsThreshold || now - _lastCleanup > _timing.SyncPeriod;
-            var existing = cleanup ? IptablesSaveReader.Chains(_iptables.Save("nat"), "nat") : null;
+            var cleanup = full || model.TotalEndpoints <= IptablesRenderer.LargeClusterEndpointsThreshold || now - _lastCleanup > _timing.SyncPeriod;
+            var existing = cleanup ? IptablesSaveReader.Chains(saved?["nat"] ?? _iptables.Save("nat"), "nat") : null;
             var payload = IptablesRenderer.Render(model, _options, full ? null : snapshot.ChangedServices, existing);
-            _iptables.Restore(payload.Text);
+            _iptables.Restore(saved is null ? payload.Text : JumpRestore.Merge(payload.Text, saved));
             _needFullSync = false;
             if (cleanup)
             {
@@ -221,21 +219,6 @@ public sealed class IptablesProxier : IDisposable
         }
 
         return true;
-    }
-
-    /// <summary>The jumps from the built-in chains (not part of the restore, which must not touch the built-in chains' other rules).</summary>
-    private void EnsureJumpsAndCanaries()
-    {
-        foreach (var table in CanaryTables)
-        {
-            _iptables.EnsureChain(table, CanaryChain);
-        }
-
-        foreach (var jump in JumpChain.All)
-        {
-            _iptables.EnsureChain(jump.Table, jump.DestinationChain);
-            _iptables.EnsureRule(RulePosition.Prepend, jump.Table, jump.SourceChain, jump.Rule());
-        }
     }
 
     private void CleanStaleConntrack(IReadOnlyList<ConntrackCleanup> cleanups)
