@@ -156,10 +156,10 @@ public sealed class LabKubeProxyTrafficTests
         // A Service without endpoints: REJECTed, so the client pod's connect is refused at once rather than timing out.
         string nothing = ClusterIP(lab, "nothing");
         var watch = Stopwatch.StartNew();
-        var refused = Curl(lab, $"http://{nothing}/", "--connect-timeout", "10");
+        var refused = Curl(lab, $"http://{nothing}/", "--connect-timeout", "10", "-v");
         watch.Stop();
         Assert.Equal(7, refused.ExitCode); // curl: couldn't connect
-        Assert.Contains("Connection refused", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"connect to {nothing} port 80 failed: Connection refused", refused.Stderr, StringComparison.Ordinal); // ECONNREFUSED, -v names the errno
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"refused only after {watch.Elapsed} (a timeout, not a REJECT?)");
 
         SeedCommandsShowTheSeedsStructure(lab);
