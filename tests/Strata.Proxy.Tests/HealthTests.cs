@@ -142,6 +142,25 @@ public sealed class HealthTests
         Assert.Equal(new Dictionary<string, int> { ["ns1/lb"] = 2 }, local);
     }
 
+    [Theory]
+    [InlineData("0.0.0.0:10256", "0.0.0.0:10256")]
+    [InlineData("127.0.0.1:9999", "127.0.0.1:9999")]
+    [InlineData("[::]:10256", "[::]:10256")]
+    [InlineData("", null)]
+    public void TheHealthzBindAddressIsIpColonPortOrEmpty(string flag, string? expected) =>
+        Assert.Equal(expected, new ProxySettings { HealthzBindAddress = flag }.ParseHealthzBindAddress()?.ToString());
+
+    [Theory]
+    [InlineData("10256")]
+    [InlineData("0.0.0.0")]
+    [InlineData("localhost:10256")]
+    [InlineData("0.0.0.0:0")]
+    public void ABadHealthzBindAddressIsRefusedNamingTheFlag(string flag)
+    {
+        var error = Assert.Throws<FormatException>(() => new ProxySettings { HealthzBindAddress = flag }.ParseHealthzBindAddress());
+        Assert.Equal($"--healthz-bind-address: \"{flag}\" is not IP:port (such as 0.0.0.0:10256)", error.Message);
+    }
+
     [Fact]
     public async Task TheProxyHealthServerAnswersOverHttpOnLoopback()
     {
