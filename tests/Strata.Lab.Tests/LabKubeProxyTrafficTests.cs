@@ -176,7 +176,7 @@ public sealed class LabKubeProxyTrafficTests
         // The chain name is the seed's: the hash of "default/nginx-service" and "tcp" is cluster-independent.
         var services = Lines(lab.ExecOk("node1", "iptables", "-t", "nat", "-nvL", "KUBE-SERVICES"));
         var line = Assert.Single(services, l => l.Contains("/* default/nginx-service cluster IP */", StringComparison.Ordinal));
-        Assert.Equal(["KUBE-SVC-V2OKYYMBY3REGZOG", "tcp", "--", "*", "*", "0.0.0.0/0", clusterIp], Fields(line)[2..9]);
+        Assert.Equal(["KUBE-SVC-V2OKYYMBY3REGZOG", "tcp", "--", "*", "*", "0.0.0.0/0", clusterIp], Columns(line));
         Assert.EndsWith("tcp dpt:80", line, StringComparison.Ordinal);
         Assert.Contains("KUBE-NODEPORTS", services[^1], StringComparison.Ordinal);
 
@@ -184,7 +184,7 @@ public sealed class LabKubeProxyTrafficTests
         Assert.StartsWith("Chain KUBE-SVC-V2OKYYMBY3REGZOG (1 references)", svc[0], StringComparison.Ordinal);
         var rules = svc.Skip(2).ToList();
         Assert.Equal(4, rules.Count);
-        Assert.Equal(["KUBE-MARK-MASQ", "tcp", "--", "*", "*", "!10.233.64.0/18", clusterIp], Fields(rules[0])[2..9]);
+        Assert.Equal(["KUBE-MARK-MASQ", "tcp", "--", "*", "*", "!10.233.64.0/18", clusterIp], Columns(rules[0]));
         Assert.Contains("/* default/nginx-service cluster IP */", rules[0], StringComparison.Ordinal);
         string[] probabilities = ["statistic mode random probability 0.33333333349", "statistic mode random probability 0.50000000000", ""];
         for (int i = 0; i < 3; i++)
@@ -196,9 +196,10 @@ public sealed class LabKubeProxyTrafficTests
 
             // Each endpoint chain: the hairpin mark, then the DNAT to the pod, as the seed's KUBE-SEP-2H4DDHMGXF2HFD2H.
             var sep = Lines(lab.ExecOk("node1", "iptables", "-t", "nat", "-nvL", fields[2])).Skip(2).ToList();
-            Assert.Equal(["KUBE-MARK-MASQ", "all", "--", "*", "*", podIps[i], "0.0.0.0/0"], Fields(sep[0])[2..9]);
-            Assert.Equal(["DNAT", "tcp", "--", "*", "*", "0.0.0.0/0", "0.0.0.0/0"], Fields(sep[1])[2..9]);
-            Assert.EndsWith($"/* default/nginx-service */ tcp to:{podIps[i]}:80", sep[1], StringComparison.Ordinal);
+            Assert.Equal(["KUBE-MARK-MASQ", "all", "--", "*", "*", podIps[i], "0.0.0.0/0"], Columns(sep[0]));
+            Assert.Equal(["DNAT", "tcp", "--", "*", "*", "0.0.0.0/0", "0.0.0.0/0"], Columns(sep[1]));
+            Assert.Contains("/* default/nginx-service */", sep[1], StringComparison.Ordinal);
+            Assert.EndsWith($"to:{podIps[i]}:80", sep[1], StringComparison.Ordinal);
         }
 
         Assert.Contains("MARK or 0x4000", lab.ExecOk("node1", "iptables", "-t", "nat", "-nvL", "KUBE-MARK-MASQ"), StringComparison.Ordinal);
@@ -208,6 +209,17 @@ public sealed class LabKubeProxyTrafficTests
     private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd())];
 
     private static string[] Fields(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// target, prot, opt, in, out, source, destination of an <c>-nvL</c> rule line, the protocol by name: the nf_tables
+    /// iptables (1.8.9) prints its number (6, 0) where the seed's legacy one printed tcp, all.
+    /// </summary>
+    private static string[] Columns(string line)
+    {
+        var columns = Columns(line);
+        columns[1] = columns[1] switch { "6" => "tcp", "17" => "udp", "0" => "all", var p => p };
+        return columns;
+    }
 
     private static string ClusterIP(TestLab lab, string service) => lab.Kubectl("get", "service", service, "-o", "jsonpath={.spec.clusterIP}");
 
