@@ -216,7 +216,7 @@ public sealed class LabKubeProxyTrafficTests
     /// </summary>
     private static string[] Columns(string line)
     {
-        var columns = Columns(line);
+        var columns = Fields(line)[2..9];
         columns[1] = columns[1] switch { "6" => "tcp", "17" => "udp", "0" => "all", var p => p };
         return columns;
     }
