@@ -32,7 +32,7 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("Strata.Proxy");
-        var timing1 = timing ?? new ProxierTiming();
+        var syncTiming = timing ?? new ProxierTiming();
         var healthz = settings.ParseHealthzBindAddress();
         using var ns = netnsPath is null ? null : NetworkNamespace.Open(netnsPath);
         using var proxier = new IptablesProxier(
@@ -41,11 +41,11 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
             new Conntrack(netnsPath),
             ns is null ? new ProcSysctl() : new NamespaceSysctl(ns),
             logger,
-            timing1,
+            syncTiming,
             ns is null ? LocalAddresses() : ns.Run(LocalAddresses));
 
         // Upstream's health timeout is twice the sync period (cmd/kube-proxy/app/server.go).
-        var health = new ProxyHealthTracker(2 * timing1.SyncPeriod);
+        var health = new ProxyHealthTracker(2 * syncTiming.SyncPeriod);
         ListenSocketFactory? bind = ns is null ? null : endpoint => ns.Run(() => HealthHttpServer.Bind(endpoint));
         await using var serviceHealth = new ServiceHealthServer(
             proxier.Options.NodePortAddresses is { } only ? only : [IPAddress.Any], health, loggers, bind);
@@ -54,7 +54,15 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
         proxier.Synced = snapshot => serviceHealth.SyncAsync(snapshot).GetAwaiter().GetResult();
         if (healthz is not null)
         {
-            HealthzServer = await ProxyHealthServer.StartAsync(healthz, health, loggers, bind);
+            try
+            {
+                HealthzServer = await ProxyHealthServer.StartAsync(healthz, health, loggers, bind);
+            }
+            catch (IOException e)
+            {
+                // Fatal, as upstream's "failed to start proxy healthz on ADDRESS".
+                throw new IOException($"failed to start proxy healthz (--healthz-bind-address): {e.Message}", e);
+            }
             ProxyLog.HealthzServing(logger, HealthzServer.Endpoint);
         }
 
