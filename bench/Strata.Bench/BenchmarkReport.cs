@@ -32,7 +32,9 @@ public sealed record BenchmarkReport(string Name, string Workload, string Refere
         text.AppendLine($"{"phase",-10} {"reference",12} {"strata",12} {"ratio",8}");
         foreach (var phase in Phases.Append(new PhaseResult("total", ReferenceSeconds, StrataSeconds)))
         {
-            text.AppendLine($"{phase.Phase,-10} {phase.ReferenceSeconds * 1000,9:F1} ms {phase.StrataSeconds * 1000,9:F1} ms {phase.Ratio,8:F3}");
+            // Sub-millisecond phases (latencies) keep microsecond digits.
+            var format = phase.ReferenceSeconds < 0.001 && phase.StrataSeconds < 0.001 ? "F3" : "F1";
+            text.AppendLine($"{phase.Phase,-10} {(phase.ReferenceSeconds * 1000).ToString(format, System.Globalization.CultureInfo.InvariantCulture),9} ms {(phase.StrataSeconds * 1000).ToString(format, System.Globalization.CultureInfo.InvariantCulture),9} ms {phase.Ratio,8:F3}");
         }
 
         text.AppendLine();

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Strata.Netfilter;
@@ -15,11 +17,20 @@ namespace Strata.Bench;
 /// Full sync: Strata's whole sync (objects into the change tracker, model, render, iptables-save, the jump rules and one
 /// iptables-restore) against a bare <c>iptables-restore --noflush</c> of the identical payload into a fresh namespace.
 /// Partial sync: one Service's endpoint replaced, Strata's partial sync against its own full sync of the same state.
+/// First packet: with Strata's rules applied, TCP connects to the cluster IP of the first and of the last Service in
+/// KUBE-SERVICES (each connect is a new conntrack entry, so its SYN walks the nat rules), endpoints listening in the
+/// namespace; the last over the first is the cost of iptables' linear walk.
 /// </summary>
 public sealed class ProxyBenchmark
 {
-    public ProxyBenchmark(IReadOnlyList<int> services, int endpoints = 10, int rounds = 3, string? backend = null)
+    public ProxyBenchmark(IReadOnlyList<int> services, int endpoints = 10, int rounds = 3, string? backend = null, int samples = 2000)
     {
+        if (samples < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, "first-packet samples must be 0 (skipped) or more");
+        }
+
+        Samples = samples;
         if (backend is not (null or "legacy" or "nft"))
         {
             throw new ArgumentOutOfRangeException(nameof(backend), backend, "the iptables backend is legacy or nft");
@@ -51,6 +62,9 @@ public sealed class ProxyBenchmark
     public int Endpoints { get; }
 
     public int Rounds { get; }
+
+    /// <summary>First-packet connects per Service and size (0 skips that phase).</summary>
+    public int Samples { get; }
 
     /// <summary>null: the system's iptables; legacy or nft: iptables-legacy or iptables-nft, on both sides.</summary>
     public string? Backend { get; }
@@ -110,14 +124,123 @@ public sealed class ProxyBenchmark
 
             phases.Add(new PhaseResult($"full-{count}", BenchmarkReport.Median(bare), BenchmarkReport.Median(full)));
             phases.Add(new PhaseResult($"partial-{count}", BenchmarkReport.Median(full), BenchmarkReport.Median(partial)));
+            if (Samples > 0)
+            {
+                progress?.Report($"{count} services x {Endpoints} endpoints: first-packet connects to the first and last Service, {Samples} each");
+                var (first, last) = InScratchNamespace(path => FirstPacket(path, services, slices));
+                phases.Add(new PhaseResult($"first-p50-{count}", Percentile(first, 0.50), Percentile(last, 0.50)));
+                phases.Add(new PhaseResult($"first-p99-{count}", Percentile(first, 0.99), Percentile(last, 0.99)));
+            }
         }
 
         return new BenchmarkReport(
             "proxy",
-            $"{string.Join('/', Services)} ClusterIP Services x {Endpoints} endpoints in a scratch namespace; full-N: Strata's full sync vs a bare restore of its payload; partial-N: Strata's partial sync of one changed Service vs its full sync",
+            $"{string.Join('/', Services)} ClusterIP Services x {Endpoints} endpoints in a scratch namespace; full-N: Strata's full sync vs a bare restore of its payload; partial-N: Strata's partial sync of one changed Service vs its full sync"
+                + (Samples > 0 ? $"; first-pXX-N: TCP connect latency to the last Service in KUBE-SERVICES (strata column) vs the first (reference column), {Samples} connects each" : ""),
             $"{(Backend is null ? "iptables-restore" : $"iptables-{Backend}-restore")} --noflush ({IptablesVersion()})",
             Rounds,
             phases);
+    }
+
+    /// <summary>
+    /// Syncs the Services into the namespace, makes the cluster and endpoint ranges local (on lo, so a DNATed SYN reaches
+    /// a listener on 0.0.0.0), then times connects to the first and the last Service's cluster IP, interleaved so that
+    /// both see the same machine load. Seconds per connect.
+    /// </summary>
+    private (List<double> First, List<double> Last) FirstPacket(string path, List<V1Service> services, List<V1EndpointSlice> slices)
+    {
+        using var proxier = new IptablesProxier(
+            new ProxySettings { NodeName = "bench-node", NodeIP = "192.168.0.2", ClusterCidr = "10.64.0.0/10" },
+            new Netfilter.Iptables(path, backend: Backend),
+            new Conntrack(path),
+            new NoSysctl(),
+            NullLogger.Instance);
+        foreach (var service in services)
+        {
+            proxier.Tracker.UpsertService(service);
+        }
+
+        foreach (var slice in slices)
+        {
+            proxier.Tracker.UpsertEndpointSlice(slice);
+        }
+
+        var outcome = proxier.SyncOnce();
+        Check(outcome, "full");
+        var (first, last) = FirstAndLastClusterIPs(outcome.Payload!.Text);
+
+        using var ns = NetworkNamespace.Open(path);
+        using (var netlink = Rtnetlink.Open(ns))
+        {
+            netlink.SetLinkUp("lo");
+            netlink.AddAddress("lo", IpPrefix.Parse("10.64.0.0/10"));
+            netlink.AddAddress("lo", IpPrefix.Parse("10.96.0.0/12"));
+        }
+
+        using var listener = ns.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        listener.Bind(new IPEndPoint(IPAddress.Any, 8080));
+        listener.Listen(4096);
+        var accepting = Task.Run(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    listener.Accept().Dispose();
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        });
+
+        var firstTimes = new List<double>(Samples);
+        var lastTimes = new List<double>(Samples);
+        for (var i = -50; i < Samples; i++)
+        {
+            // The first 50 rounds warm up (JIT, caches) and are not kept.
+            var a = Connect(ns, first);
+            var b = Connect(ns, last);
+            if (i >= 0)
+            {
+                firstTimes.Add(a);
+                lastTimes.Add(b);
+            }
+        }
+
+        listener.Close();
+        accepting.Wait(TimeSpan.FromSeconds(5));
+        return (firstTimes, lastTimes);
+    }
+
+    /// <summary>One connect from inside the namespace; an RST on close (linger 0) so no TIME_WAIT piles up.</summary>
+    private static double Connect(NetworkNamespace ns, IPAddress clusterIP)
+    {
+        using var socket = ns.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        socket.LingerState = new LingerOption(true, 0);
+        var started = Stopwatch.GetTimestamp();
+        socket.Connect(new IPEndPoint(clusterIP, 80));
+        return Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    /// <summary>The destinations of the first and the last Service rule in nat KUBE-SERVICES, in the order applied.</summary>
+    internal static (IPAddress First, IPAddress Last) FirstAndLastClusterIPs(string payload)
+    {
+        var ips = payload.Split('\n')
+            .Where(l => l.StartsWith("-A KUBE-SERVICES ", StringComparison.Ordinal) && l.Contains(" cluster IP\" ", StringComparison.Ordinal))
+            .Select(l => l.Split(' '))
+            .Select(f => IPAddress.Parse(f[Array.IndexOf(f, "-d") + 1]))
+            .ToList();
+        return ips.Count > 0 ? (ips[0], ips[^1]) : throw new InvalidOperationException("the payload has no cluster IP rule in KUBE-SERVICES");
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
     private static void Check(SyncOutcome outcome, string what)

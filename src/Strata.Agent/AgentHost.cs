@@ -48,6 +48,7 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
         ClusterCidr = options.ClusterCidr,
         MasqueradeAll = options.MasqueradeAll,
         Mode = options.ProxyMode,
+        HealthzBindAddress = options.HealthzBindAddress,
     };
 
     public async Task RunAsync(CancellationToken cancellationToken)

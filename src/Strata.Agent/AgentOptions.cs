@@ -53,6 +53,9 @@ public sealed partial class AgentOptions
     /// <summary>The proxy role's --masquerade-all.</summary>
     public bool MasqueradeAll { get; set; }
 
+    /// <summary>The proxy role's --healthz-bind-address (/healthz, /livez); empty disables it.</summary>
+    public string HealthzBindAddress { get; set; } = Strata.Proxy.Health.ProxyHealthServer.DefaultBindAddress;
+
     /// <summary>The flannel role's net-conf.json file (flanneld's --net-config-path); empty reads the ConfigMap kube-flannel/kube-flannel-cfg.</summary>
     public string NetConf { get; set; } = string.Empty;
 
@@ -80,6 +83,15 @@ public sealed partial class AgentOptions
         if (Roles.Contains("proxy") && ProxyMode != "iptables")
         {
             errors.Add($"--proxy-mode: \"{ProxyMode}\" is not implemented (iptables)");
+        }
+
+        try
+        {
+            new Strata.Proxy.ProxySettings { HealthzBindAddress = HealthzBindAddress }.ParseHealthzBindAddress();
+        }
+        catch (FormatException e)
+        {
+            errors.Add(e.Message);
         }
 
         if (!string.IsNullOrEmpty(ClusterCidr) && !IsIPv4Cidr(ClusterCidr))

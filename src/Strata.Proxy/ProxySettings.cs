@@ -31,6 +31,23 @@ public sealed record ProxySettings
 
     public string Mode { get; init; } = "iptables";
 
+    /// <summary><c>--healthz-bind-address</c>: IP:port of the /healthz and /livez server; empty disables it.</summary>
+    public string HealthzBindAddress { get; init; } = Health.ProxyHealthServer.DefaultBindAddress;
+
+    /// <summary>The parsed <see cref="HealthzBindAddress"/>, null when disabled.</summary>
+    public IPEndPoint? ParseHealthzBindAddress()
+    {
+        if (string.IsNullOrEmpty(HealthzBindAddress))
+        {
+            return null;
+        }
+
+        return IPEndPoint.TryParse(HealthzBindAddress, out var endpoint) && HealthzBindAddress.Contains(':', StringComparison.Ordinal)
+            && endpoint.Port != 0 && (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || HealthzBindAddress.StartsWith('['))
+            ? endpoint
+            : throw new FormatException($"--healthz-bind-address: \"{HealthzBindAddress}\" is not IP:port (such as {Health.ProxyHealthServer.DefaultBindAddress})");
+    }
+
     public ProxyMode ParseMode() => Mode switch
     {
         "iptables" => ProxyMode.Iptables,

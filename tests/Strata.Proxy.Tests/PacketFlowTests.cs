@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http;
 using System.Net.Sockets;
 using System.Text;
 using k8s.Models;
@@ -80,6 +81,47 @@ public sealed class PacketFlowTests : IDisposable
     }
 
     [RootFact]
+    public void RepeatedFullSyncsKeepOneOfEachJumpAheadOfTheBuiltInChainsOtherRules()
+    {
+        BuildTopology();
+        var iptables = new Netfilter.Iptables(NetnsPath(_node));
+        Tool.Run("ip", "netns", "exec", _node.Name, "iptables", "-w", "-t", "nat", "-A", "PREROUTING", "-s", "10.9.9.9/32", "-j", "RETURN");
+        using var proxier = new IptablesProxier(
+            new ProxySettings { NodeName = "node1", NodeIP = NodeIP, ClusterCidr = "10.244.0.0/16" },
+            iptables,
+            new Conntrack(NetnsPath(_node)),
+            new NamespaceSysctl(_node.Namespace),
+            NullLogger.Instance,
+            new ProxierTiming { FullSyncPeriod = TimeSpan.Zero });
+        proxier.Tracker.UpsertService(Service("web", "10.96.0.10"));
+        proxier.Tracker.UpsertEndpointSlice(Slice("web", "10.244.0.2"));
+        for (var i = 0; i < 3; i++)
+        {
+            var outcome = proxier.SyncOnce();
+            Assert.True(outcome.Success, outcome.Error);
+            Assert.True(outcome.Full);
+        }
+
+        Assert.Equal(
+            ["-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES", "-A PREROUTING -s 10.9.9.9/32 -j RETURN"],
+            Netfilter.IptablesSaveReader.Rules(iptables.Save("nat"), "nat", "PREROUTING"));
+        Assert.Equal(
+            [
+                "-A INPUT -j KUBE-FIREWALL",
+                "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL",
+                "-A INPUT -m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS",
+                "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES",
+            ],
+            Netfilter.IptablesSaveReader.Rules(iptables.Save("filter"), "filter", "INPUT"));
+        foreach (var table in new[] { "filter", "nat", "mangle" })
+        {
+            Assert.True(iptables.ChainExists(table, IptablesProxier.CanaryChain), $"the canary in {table}");
+        }
+
+        Assert.Equal("pod1", Ask("10.96.0.10", 80));
+    }
+
+    [RootFact]
     public void AFailedRestoreNamesTheLineKeepsTheRulesAndTheNextSyncIsFull()
     {
         BuildTopology();
@@ -144,6 +186,38 @@ public sealed class PacketFlowTests : IDisposable
             await EventuallyAsync(() => proxier.LastPayload?.Text.Contains("default/web:http has no endpoints", StringComparison.Ordinal) == true, "the REJECT rule");
             Assert.Equal(SocketError.ConnectionRefused, Assert.Throws<SocketException>(() => Ask("10.233.0.10", 80)).SocketErrorCode);
 
+            // kube-proxy's /healthz on 0.0.0.0:10256 of the node, once the informer has seen the node's own Node object.
+            using var http = HealthTests.InNamespace(_client);
+            await client.CreateAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = "node1" } });
+            await EventuallyAsync(() => Get(http, $"http://{NodeIP}:10256/healthz").Status == HttpStatusCode.OK, "/healthz to answer 200");
+            var healthz = Get(http, $"http://{NodeIP}:10256/healthz").Body;
+            Assert.Contains("\"nodeEligible\":true,\"healthy\":true,\"status\":{\"IPv4\":{\"lastUpdated\":", healthz, StringComparison.Ordinal);
+
+            // An ETP Local load balancer: its health check node port answers 200 while node1 has a ready endpoint, 503
+            // once its only endpoint is on another node, and closes with the Service.
+            var lb = Service("lb", "10.233.0.20", nodePort: 30081);
+            lb.Spec.Type = "LoadBalancer";
+            lb.Spec.ExternalTrafficPolicy = "Local";
+            lb.Spec.HealthCheckNodePort = 32000;
+            await client.CreateAsync(lb);
+            var lbSlice = Slice("lb", "10.244.0.3");
+            lbSlice.Endpoints[0].NodeName = "node1";
+            await client.CreateAsync(lbSlice);
+            await EventuallyAsync(() => Get(http, $"http://{NodeIP}:32000/").Status == HttpStatusCode.OK, "the health check node port to answer 200");
+            Assert.Equal(
+                "{\n\t\"service\": {\n\t\t\"namespace\": \"default\",\n\t\t\"name\": \"lb\"\n\t},\n\t\"localEndpoints\": 1,\n\t\"serviceProxyHealthy\": true\n}",
+                Get(http, $"http://{NodeIP}:32000/").Body);
+            Assert.Equal("pod2", Ask(NodeIP, 30081));
+
+            var moved = await client.GetAsync<V1EndpointSlice>("default", "lb-1");
+            moved!.Endpoints[0].NodeName = "node2";
+            await client.UpdateAsync(moved);
+            await EventuallyAsync(() => Get(http, $"http://{NodeIP}:32000/").Status == HttpStatusCode.ServiceUnavailable, "the health check to answer 503");
+            Assert.Contains("\"localEndpoints\": 0,", Get(http, $"http://{NodeIP}:32000/").Body, StringComparison.Ordinal);
+
+            await client.DeleteAsync<V1Service>("default", "lb");
+            await EventuallyAsync(() => Get(http, $"http://{NodeIP}:32000/").Status is null, "the health check port to close");
+
             // The Service goes: its chains are deleted from the kernel.
             await client.DeleteAsync<V1Service>("default", "web");
             await EventuallyAsync(
@@ -155,6 +229,20 @@ public sealed class PacketFlowTests : IDisposable
         {
             await stop.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>A GET's status and body; a null status when the connection is refused.</summary>
+    private static (HttpStatusCode? Status, string Body) Get(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = http.GetAsync(new Uri(url)).GetAwaiter().GetResult();
+            return (response.StatusCode, response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return (null, "");
         }
     }
 

@@ -27,11 +27,12 @@ internal static class AgentCommand
         var clusterCidr = new Option<string>("--cluster-cidr") { Description = "proxy role: the pod network; traffic to cluster IPs from outside it is masqueraded.", DefaultValueFactory = _ => "" };
         var proxyMode = new Option<string>("--proxy-mode") { Description = "proxy role: the proxy mode (iptables).", DefaultValueFactory = _ => "iptables" };
         var masqueradeAll = new Option<bool>("--masquerade-all") { Description = "proxy role: masquerade all traffic to cluster IPs." };
+        var healthzBindAddress = new Option<string>("--healthz-bind-address") { Description = "proxy role: IP:port of the /healthz and /livez server; empty disables it.", DefaultValueFactory = _ => Strata.Proxy.Health.ProxyHealthServer.DefaultBindAddress };
         var netConf = new Option<string>("--net-conf") { Description = "flannel role: a net-conf.json file instead of the ConfigMap kube-flannel/kube-flannel-cfg.", DefaultValueFactory = _ => "" };
         var command = new Command("agent", "Run the node agent: register the node and run its pods (kubelet role), program the pod network (flannel role), program Services (proxy role).")
         {
             roles, nodeName, nodeIp, kubeconfig, rootDir, podLogsDir, cniConfDir, cniBinDir, cniCacheDir, port, address, clusterDns, clusterDomain,
-            clusterCidr, proxyMode, masqueradeAll, netConf,
+            clusterCidr, proxyMode, masqueradeAll, netConf, healthzBindAddress,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -53,6 +54,7 @@ internal static class AgentCommand
                 ClusterCidr = result.GetValue(clusterCidr)!,
                 ProxyMode = result.GetValue(proxyMode)!,
                 MasqueradeAll = result.GetValue(masqueradeAll),
+                HealthzBindAddress = result.GetValue(healthzBindAddress)!,
                 NetConf = result.GetValue(netConf)!,
             };
             if (options.Validate() is { Count: > 0 } errors)

@@ -111,16 +111,17 @@ internal static class BenchCommand
         var endpoints = new Option<int>("--endpoints") { Description = "Endpoints per Service.", DefaultValueFactory = _ => 10 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per side; each phase reports the median.", DefaultValueFactory = _ => 3 };
         var backend = new Option<string?>("--iptables-backend") { Description = "legacy or nft (iptables-legacy / iptables-nft on both sides); the system's iptables by default." };
-        var command = new Command("proxy", "The proxy's iptables full sync vs a bare iptables-restore of the same payload, and a one-Service partial sync vs the full sync.")
+        var samples = new Option<int>("--first-packet-samples") { Description = "TCP connects to the first and to the last Service per size (0 skips the first-packet phase).", DefaultValueFactory = _ => 2000 };
+        var command = new Command("proxy", "The proxy's iptables full sync vs a bare iptables-restore of the same payload, a one-Service partial sync vs the full sync, and first-packet latency to the last vs the first Service.")
         {
-            json, output, services, endpoints, rounds, backend,
+            json, output, services, endpoints, rounds, backend, samples,
         };
         command.SetAction(result => CommandErrors.Run(() =>
         {
             RequireRoot("bench proxy");
             var counts = result.GetValue(services)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(text => int.TryParse(text, out var n) ? n : throw new FormatException($"--services: \"{text}\" is not a number")).ToList();
-            var benchmark = new ProxyBenchmark(counts, result.GetValue(endpoints), result.GetValue(rounds), result.GetValue(backend));
+            var benchmark = new ProxyBenchmark(counts, result.GetValue(endpoints), result.GetValue(rounds), result.GetValue(backend), result.GetValue(samples));
             var report = Progress.Run("bench proxy", benchmark.Run);
             Write(report, result.GetValue(json), result.GetValue(output));
             return 0;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Strata.Netfilter;
+using Strata.Proxy.Health;
 using Strata.Proxy.Iptables;
 using Strata.Proxy.Model;
 
@@ -32,7 +33,7 @@ public sealed record SyncOutcome(bool Success, bool Full, IptablesPayload? Paylo
 /// </summary>
 public sealed class IptablesProxier : IDisposable
 {
-    public const string CanaryChain = "KUBE-PROXY-CANARY";
+    public const string CanaryChain = JumpRestore.CanaryChain;
 
     private static readonly string[] CanaryTables = ["mangle", "nat", "filter"];
 
@@ -73,6 +74,12 @@ public sealed class IptablesProxier : IDisposable
     public IptablesPayload? LastPayload { get; private set; }
 
     public IptablesRenderOptions Options => _options;
+
+    /// <summary>Told of every successful sync (upstream's healthzServer.Updated), and of the sync loop's start.</summary>
+    public ProxyHealthTracker? Health { get; set; }
+
+    /// <summary>Called after every successful sync with what it applied (upstream hands it to the ServiceHealthServer).</summary>
+    public Action<ProxySnapshot>? Synced { get; set; }
 
     /// <summary>
     /// The node's sysctls, as NewProxier sets them: route_localnet so that NodePorts answer on 127.0.0.0/8 (with the
@@ -115,19 +122,17 @@ public sealed class IptablesProxier : IDisposable
         _needFullSync = true;
         try
         {
-            if (full)
-            {
-                EnsureJumpsAndCanaries();
-            }
-
+            // A full sync makes sure of the canaries and the jumps from the built-in chains in its own transaction,
+            // from what iptables-save shows (three processes instead of EnsureChain/EnsureRule's ~45).
+            var saved = full ? JumpRestore.Tables.ToDictionary(t => t, _iptables.Save, StringComparer.Ordinal) : null;
             var snapshot = Tracker.Checkout();
             var model = ProxyModel.Build(snapshot);
             // Stale chains are found with iptables-save, which is slow on big tables: in large cluster mode upstream looks
             // only once per syncPeriod (stale chains are unreferenced, so harmless meanwhile).
-            var cleanup = model.TotalEndpoints <= IptablesRenderer.LargeClusterEndpointsThreshold || now - _lastCleanup > _timing.SyncPeriod;
-            var existing = cleanup ? IptablesSaveReader.Chains(_iptables.Save("nat"), "nat") : null;
+            var cleanup = full || model.TotalEndpoints <= IptablesRenderer.LargeClusterEndpointsThreshold || now - _lastCleanup > _timing.SyncPeriod;
+            var existing = cleanup ? IptablesSaveReader.Chains(saved?["nat"] ?? _iptables.Save("nat"), "nat") : null;
             var payload = IptablesRenderer.Render(model, _options, full ? null : snapshot.ChangedServices, existing);
-            _iptables.Restore(payload.Text);
+            _iptables.Restore(saved is null ? payload.Text : JumpRestore.Merge(payload.Text, saved));
             _needFullSync = false;
             if (cleanup)
             {
@@ -140,6 +145,8 @@ public sealed class IptablesProxier : IDisposable
             }
 
             LastPayload = payload;
+            Health?.Updated();
+            Synced?.Invoke(snapshot);
             CleanStaleConntrack(snapshot.ConntrackCleanups);
             ProxyLog.Synced(_logger, full ? "full" : "partial", model.Services.Count, model.TotalEndpoints, payload.FilterRules, payload.NatRules, payload.DeletedChains, started.ElapsedMilliseconds);
             return new SyncOutcome(true, full, payload, null, started.Elapsed);
@@ -157,6 +164,8 @@ public sealed class IptablesProxier : IDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // As upstream's SyncLoop: healthy from the start; a change queued meanwhile must then be applied in time.
+        Health?.Updated();
         Setup();
         SyncOnce();
         while (!cancellationToken.IsCancellationRequested)
@@ -210,21 +219,6 @@ public sealed class IptablesProxier : IDisposable
         }
 
         return true;
-    }
-
-    /// <summary>The jumps from the built-in chains (not part of the restore, which must not touch the built-in chains' other rules).</summary>
-    private void EnsureJumpsAndCanaries()
-    {
-        foreach (var table in CanaryTables)
-        {
-            _iptables.EnsureChain(table, CanaryChain);
-        }
-
-        foreach (var jump in JumpChain.All)
-        {
-            _iptables.EnsureChain(jump.Table, jump.DestinationChain);
-            _iptables.EnsureRule(RulePosition.Prepend, jump.Table, jump.SourceChain, jump.Rule());
-        }
     }
 
     private void CleanStaleConntrack(IReadOnlyList<ConntrackCleanup> cleanups)

@@ -24,4 +24,16 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 906, Level = LogLevel.Information, Message = "Proxy role for node {Node} waiting for Services and EndpointSlices")]
     public static partial void Waiting(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 907, Level = LogLevel.Information, Message = "Opened the health check for {Service} on port {Port}")]
+    public static partial void HealthCheckOpened(ILogger logger, string service, int port);
+
+    [LoggerMessage(EventId = 908, Level = LogLevel.Information, Message = "Closing the health check for {Service} on port {Port}")]
+    public static partial void HealthCheckClosing(ILogger logger, string service, int port);
+
+    [LoggerMessage(EventId = 909, Level = LogLevel.Error, Message = "Failed to start the health check for {Service} on port {Port} (retried at the next sync): {Error}")]
+    public static partial void HealthCheckFailed(ILogger logger, string service, int port, string error);
+
+    [LoggerMessage(EventId = 910, Level = LogLevel.Information, Message = "Serving /healthz and /livez on {Address}")]
+    public static partial void HealthzServing(ILogger logger, System.Net.IPEndPoint address);
 }

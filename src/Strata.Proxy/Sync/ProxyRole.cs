@@ -7,6 +7,7 @@ using Strata.Controllers.Client;
 using Strata.Controllers.Machinery;
 using Strata.Netfilter;
 using Strata.Netlink;
+using Strata.Proxy.Health;
 
 namespace Strata.Proxy.Sync;
 
@@ -22,9 +23,17 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
     /// <summary>The proxier, once the informers have synced.</summary>
     public Task<IptablesProxier> Started => _started.Task;
 
+    /// <summary>The /healthz and /livez server, once started (null when --healthz-bind-address is empty).</summary>
+    public HealthHttpServer? HealthzServer { get; private set; }
+
+    /// <summary>The health check node ports of ETP Local load balancers.</summary>
+    public ServiceHealthServer? ServiceHealth { get; private set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("Strata.Proxy");
+        var syncTiming = timing ?? new ProxierTiming();
+        var healthz = settings.ParseHealthzBindAddress();
         using var ns = netnsPath is null ? null : NetworkNamespace.Open(netnsPath);
         using var proxier = new IptablesProxier(
             settings,
@@ -32,10 +41,36 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
             new Conntrack(netnsPath),
             ns is null ? new ProcSysctl() : new NamespaceSysctl(ns),
             logger,
-            timing,
+            syncTiming,
             ns is null ? LocalAddresses() : ns.Run(LocalAddresses));
+
+        // Upstream's health timeout is twice the sync period (cmd/kube-proxy/app/server.go).
+        var health = new ProxyHealthTracker(2 * syncTiming.SyncPeriod);
+        ListenSocketFactory? bind = ns is null ? null : endpoint => ns.Run(() => HealthHttpServer.Bind(endpoint));
+        await using var serviceHealth = new ServiceHealthServer(
+            proxier.Options.NodePortAddresses is { } only ? only : [IPAddress.Any], health, loggers, bind);
+        ServiceHealth = serviceHealth;
+        proxier.Health = health;
+        proxier.Synced = snapshot => serviceHealth.SyncAsync(snapshot).GetAwaiter().GetResult();
+        if (healthz is not null)
+        {
+            try
+            {
+                HealthzServer = await ProxyHealthServer.StartAsync(healthz, health, loggers, bind);
+            }
+            catch (IOException e)
+            {
+                // Fatal, as upstream's "failed to start proxy healthz on ADDRESS".
+                throw new IOException($"failed to start proxy healthz (--healthz-bind-address): {e.Message}", e);
+            }
+            ProxyLog.HealthzServing(logger, HealthzServer.Endpoint);
+        }
+
+        await using var healthzServer = HealthzServer;
         var services = new Informer<V1Service>(client, null, loggers.CreateLogger("Strata.Proxy.Informer.Service"));
         var slices = new Informer<V1EndpointSlice>(client, null, loggers.CreateLogger("Strata.Proxy.Informer.EndpointSlice"));
+        // The node's own object, for /healthz: a node being deleted or drained by the autoscaler is not eligible.
+        var nodes = new Informer<V1Node>(client, new ListRequest(FieldSelector: $"metadata.name={settings.NodeName}"), loggers.CreateLogger("Strata.Proxy.Informer.Node"));
         services.AddHandler(
             added: s => Changed(proxier.Tracker.UpsertService(s)),
             updated: (_, s) => Changed(proxier.Tracker.UpsertService(s)),
@@ -44,9 +79,15 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
             added: s => Changed(proxier.Tracker.UpsertEndpointSlice(s)),
             updated: (_, s) => Changed(proxier.Tracker.UpsertEndpointSlice(s)),
             deleted: s => Changed(proxier.Tracker.DeleteEndpointSlice(s)));
+        nodes.AddHandler(added: health.SetNode, updated: (_, n) => health.SetNode(n), deleted: _ => health.SetNode(null));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watches = new[] { Task.Run(() => services.RunAsync(stop.Token), stop.Token), Task.Run(() => slices.RunAsync(stop.Token), stop.Token) };
+        var watches = new[]
+        {
+            Task.Run(() => services.RunAsync(stop.Token), stop.Token),
+            Task.Run(() => slices.RunAsync(stop.Token), stop.Token),
+            Task.Run(() => nodes.RunAsync(stop.Token), stop.Token),
+        };
         try
         {
             ProxyLog.Waiting(logger, settings.NodeName);
@@ -68,6 +109,7 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
         {
             if (changed)
             {
+                health.QueuedUpdate();
                 proxier.RequestSync();
             }
         }
