@@ -36,4 +36,8 @@ public static class AllocationErrors
     /// </summary>
     public static string HealthCheckNodePortFailed(int port, AllocationException error) =>
         $"failed to allocate requested HealthCheck NodePort {port}: {error.Message}";
+
+    /// <summary>The InternalError message for a failed automatic healthCheckNodePort (upstream prints the port, 0).</summary>
+    public static string HealthCheckNodePortNotAllocated(AllocationException error) =>
+        $"failed to allocate a HealthCheck NodePort 0: {error.Message}";
 }

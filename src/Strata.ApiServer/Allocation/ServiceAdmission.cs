@@ -25,6 +25,7 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         {
             await AllocateClusterIpAsync(obj, null, reservation, cancellationToken);
             await AllocateNodePortsAsync(obj, null, reservation, cancellationToken);
+            await AllocateHealthCheckNodePortAsync(obj, null, reservation, cancellationToken);
             return reservation;
         }
         catch
@@ -41,6 +42,7 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         {
             await AllocateClusterIpAsync(obj, old, reservation, cancellationToken);
             await AllocateNodePortsAsync(obj, old, reservation, cancellationToken);
+            await AllocateHealthCheckNodePortAsync(obj, old, reservation, cancellationToken);
 
             // Freed on commit: what the old object held and the new one does not.
             var (newIp, newPorts) = Held(obj);
@@ -150,14 +152,16 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         var spec = Spec(service);
         var type = (string?)spec["type"] ?? "ClusterIP";
         var ports = spec["ports"] as JsonArray ?? [];
-        var wantsNodePorts = type == "NodePort" || (type == "LoadBalancer" && spec["allocateLoadBalancerNodePorts"]?.GetValue<bool>() != false);
         var oldPorts = (old?["spec"]?["ports"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
-        var oldHeld = Held(old).NodePorts;
-        if (!wantsNodePorts)
+        var oldHeld = PortNodePorts(old?["spec"] as JsonObject);
+        if (type is not ("NodePort" or "LoadBalancer"))
         {
             DropTypeDependentFields(spec, old?["spec"] as JsonObject, oldHeld);
             return;
         }
+
+        // allocateLoadBalancerNodePorts: false reserves the node ports asked for and allocates none.
+        var allocateMissing = type == "NodePort" || spec["allocateLoadBalancerNodePorts"]?.GetValue<bool>() != false;
 
         var byPortNumber = new Dictionary<int, int>();
         for (var i = 0; i < ports.Count; i++)
@@ -212,6 +216,11 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
                 continue;
             }
 
+            if (!allocateMissing)
+            {
+                continue;
+            }
+
             int next;
             try
             {
@@ -235,6 +244,84 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
     }
 
     /// <summary>
+    /// The healthCheckNodePort of a LoadBalancer Service with externalTrafficPolicy Local (allocHealthCheckNodePort and
+    /// the healthCheckNodePort parts of patchAllocatedValues and dropTypeDependentFields in
+    /// pkg/registry/core/service/storage): kept from the stored object when left out, reserved when asked for,
+    /// allocated otherwise; dropped, if the client left it as it was, when the Service stops needing it.
+    /// </summary>
+    private async Task AllocateHealthCheckNodePortAsync(JsonObject service, JsonObject? old, Reservation reservation, CancellationToken ct)
+    {
+        var spec = Spec(service);
+        var oldSpec = old?["spec"] as JsonObject;
+        var oldPort = NeedsHealthCheckNodePort(oldSpec) ? Int(oldSpec!["healthCheckNodePort"]) : null;
+        if (!NeedsHealthCheckNodePort(spec))
+        {
+            if (oldPort is not null && Int(spec["healthCheckNodePort"]) == oldPort)
+            {
+                spec.Remove("healthCheckNodePort");
+            }
+
+            return;
+        }
+
+        var requested = Int(spec["healthCheckNodePort"]) ?? 0;
+        if (requested == 0 && oldPort is > 0)
+        {
+            requested = oldPort.Value;
+            spec["healthCheckNodePort"] = requested;
+        }
+
+        if (requested == oldPort && requested != 0)
+        {
+            return; // Already held.
+        }
+
+        if (requested != 0)
+        {
+            try
+            {
+                if (reservation.DryRun)
+                {
+                    await nodePorts.ReadAsync(a => { a.Allocate(requested); return true; }, ct);
+                }
+                else
+                {
+                    await nodePorts.AllocateAsync(requested, ct);
+                    reservation.AllocatedPorts.Add(requested);
+                }
+            }
+            catch (AllocationException e)
+            {
+                throw ApiException.Internal(AllocationErrors.HealthCheckNodePortFailed(requested, e));
+            }
+
+            return;
+        }
+
+        int next;
+        try
+        {
+            next = reservation.DryRun
+                ? await nodePorts.ReadAsync(a => a.AllocateNext(), ct)
+                : await nodePorts.AllocateNextAsync(ct);
+        }
+        catch (AllocationException e)
+        {
+            throw ApiException.Internal(AllocationErrors.HealthCheckNodePortNotAllocated(e));
+        }
+
+        if (!reservation.DryRun)
+        {
+            reservation.AllocatedPorts.Add(next);
+        }
+
+        spec["healthCheckNodePort"] = next;
+    }
+
+    private static bool NeedsHealthCheckNodePort(JsonObject? spec) =>
+        (string?)spec?["type"] == "LoadBalancer" && (string?)spec?["externalTrafficPolicy"] == "Local";
+
+    /// <summary>
     /// A Service that stops being externally reachable drops, where the client left them as they were, what only
     /// such Services have (dropTypeDependentFields in pkg/registry/core/service/storage/storage.go).
     /// </summary>
@@ -253,7 +340,7 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
             return;
         }
 
-        foreach (var field in new[] { "externalTrafficPolicy", "healthCheckNodePort", "allocateLoadBalancerNodePorts", "loadBalancerClass" })
+        foreach (var field in new[] { "externalTrafficPolicy", "allocateLoadBalancerNodePorts", "loadBalancerClass" })
         {
             if (spec[field] is { } value && JsonNode.DeepEquals(value, oldSpec[field]))
             {
@@ -262,16 +349,19 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         }
     }
 
-    /// <summary>What a Service holds: its ClusterIP (if it is an address) and its node ports.</summary>
+    /// <summary>What a Service holds: its ClusterIP (if it is an address) and its node ports, healthCheckNodePort included.</summary>
     private static (IPAddress? ClusterIp, List<int> NodePorts) Held(JsonObject? service)
     {
         var spec = service?["spec"] as JsonObject;
         var ip = IPAddress.TryParse((string?)spec?["clusterIP"], out var parsed) ? parsed : null;
-        var ports = (spec?["ports"] as JsonArray)?.OfType<JsonObject>()
+        var healthCheck = NeedsHealthCheckNodePort(spec) ? Int(spec!["healthCheckNodePort"]) ?? 0 : 0;
+        return (ip, PortNodePorts(spec).Append(healthCheck).Where(n => n > 0).Distinct().ToList());
+    }
+
+    private static List<int> PortNodePorts(JsonObject? spec) =>
+        (spec?["ports"] as JsonArray)?.OfType<JsonObject>()
             .Select(p => Int(p["nodePort"]) ?? 0)
             .Where(n => n > 0).Distinct().ToList() ?? [];
-        return (ip, ports);
-    }
 
     /// <summary>A number however the JSON node holds it (parsed text, or a long from YAML or a patch); null if it is not one.</summary>
     private static int? Int(JsonNode? node) => node switch

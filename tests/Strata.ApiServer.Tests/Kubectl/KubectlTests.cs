@@ -413,6 +413,57 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void A_local_load_balancer_gets_a_health_check_node_port_that_is_kept_reserved_and_freed()
+    {
+        _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: lb-local}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, ports: [{port: 80}]}
+            """, "create", "-f", "-");
+        var allocated = _server.KubectlOk("get", "svc", "lb-local", "-o", "jsonpath={.spec.healthCheckNodePort}");
+        Assert.InRange(int.Parse(allocated, System.Globalization.CultureInfo.InvariantCulture), 30000, 32767);
+        Assert.NotEqual(allocated, _server.KubectlOk("get", "svc", "lb-local", "-o", "jsonpath={.spec.ports[0].nodePort}"));
+
+        // Left out of an update, it is kept; asked for by another Service, it is refused as upstream refuses it.
+        var (replaceCode, _, replaceError) = _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: lb-local, labels: {replaced: "yes"}}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, ports: [{port: 80}]}
+            """, "replace", "-f", "-");
+        Assert.True(replaceCode == 0, replaceError);
+        Assert.Equal(allocated, _server.KubectlOk("get", "svc", "lb-local", "-o", "jsonpath={.spec.healthCheckNodePort}"));
+        var (code, _, stderr) = _server.KubectlStdin($$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: lb-clash}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: {{allocated}}, ports: [{port: 80}]}
+            """, "create", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains($"failed to allocate requested HealthCheck NodePort {allocated}: provided port is already allocated", stderr);
+        var (nodePortCode, _, nodePortError) = _server.KubectlStdin($$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: np-clash}
+            spec: {type: NodePort, ports: [{port: 80, nodePort: {{allocated}}}]}
+            """, "create", "-f", "-");
+        Assert.Equal(1, nodePortCode);
+        Assert.Contains("provided port is already allocated", nodePortError);
+
+        // Switching to Cluster drops it and frees the port for the next Service that asks for it.
+        _server.KubectlOk("patch", "svc", "lb-local", "-p", """{"spec":{"externalTrafficPolicy":"Cluster"}}""");
+        Assert.Equal("", _server.KubectlOk("get", "svc", "lb-local", "-o", "jsonpath={.spec.healthCheckNodePort}"));
+        _server.KubectlStdin($$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: lb-asks}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: {{allocated}}, ports: [{port: 80}]}
+            """, "create", "-f", "-");
+        Assert.Equal(allocated, _server.KubectlOk("get", "svc", "lb-asks", "-o", "jsonpath={.spec.healthCheckNodePort}"));
+    }
+
+    [KubectlFact]
     public void Generator_commands_that_send_protobuf_create_what_they_print()
     {
         Assert.Equal("namespace/demo created\n", _server.KubectlOk("create", "namespace", "demo"));
