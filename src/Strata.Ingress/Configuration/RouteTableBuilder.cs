@@ -127,7 +127,7 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
             foreach (var rule in ingress.Spec?.Rules ?? [])
             {
                 if (servers.TryGetValue(HostOf(rule), out var server) && server.Host.Length > 0 && server.Tls is null
-                    && loaded.FirstOrDefault(b => b.SecretName.Length > 0 && b.Certificate.MatchesHostname(server.Host, allowWildcards: true, allowCommonName: false)) is { } covering)
+                    && loaded.FirstOrDefault(b => b.SecretName.Length > 0 && Covers(b.Certificate, server.Host)) is { } covering)
                 {
                     server.Tls = covering;
                 }
@@ -262,6 +262,28 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Go's Certificate.VerifyHostname on the SAN DNS names (the CN is not looked at): a host that is not a valid name
+    /// to look up, such as the rule host <c>*.foo.com</c>, only matches a SAN equal to it.
+    /// </summary>
+    private static bool Covers(X509Certificate2 certificate, string host)
+    {
+        try
+        {
+            if (!host.Contains('*', StringComparison.Ordinal))
+            {
+                return certificate.MatchesHostname(host, allowWildcards: true, allowCommonName: false);
+            }
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        return certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>()
+            .SelectMany(e => e.EnumerateDnsNames())
+            .Any(name => string.Equals(name.TrimEnd('.'), host, StringComparison.OrdinalIgnoreCase));
     }
 
     private static string HostOf(V1IngressRule rule) => (rule.Host ?? "").ToLowerInvariant();

@@ -181,6 +181,14 @@ public sealed class IngressProxy : IDisposable
                 headers.TryAddWithoutValidation("X-Original-Forwarded-For", original);
             }
         }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            // nginx's proxy_hide_header default: the upstream's Server header is replaced by the proxy's own.
+            httpContext.Response.Headers.Remove(HeaderNames.Server);
+            return copy;
+        }
     }
 }
 
