@@ -34,6 +34,33 @@ public sealed class DefaultBackendFeature(DefaultBackendFeature.Background backg
         Assert.Equal(["Go-http-client/1.1"], request.Headers["User-Agent"]);
     }
 
+    /// <summary>
+    /// Beyond the feature (whose namespaces never coexist upstream): the rule-less Ingress's defaultBackend serves unknown
+    /// hosts only, a host of another Ingress without a matching path gets the controller's 404 (ingress-nginx createServers).
+    /// </summary>
+    [Fact]
+    public async Task UnmatchedPathsOfAnotherIngresssHostStay404()
+    {
+        await background.Cluster.AddIngressAsync("""
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: other-host}
+            spec:
+              rules:
+                - host: "exact-path-rules"
+                  http:
+                    paths:
+                      - {path: /foo, pathType: Exact, backend: {service: {name: foo-exact, port: {number: 8080}}}}
+            """);
+        var (response, request) = await background.Cluster.CaptureRoundTripAsync("GET", "http", "exact-path-rules", "/bar");
+        Assert.Equal(404, response.StatusCode);
+        Assert.Null(request);
+        (response, request) = await background.Cluster.CaptureRoundTripAsync("GET", "http", "exact-path-rules", "/foo");
+        Assert.Equal("foo-exact", request?.Service);
+        (response, request) = await background.Cluster.CaptureRoundTripAsync("GET", "http", "unknown-host", "/bar");
+        Assert.Equal("echo-service", request?.Service);
+    }
+
     /// <summary>The feature's Background: a new namespace, the Ingress "default-backend", its status address.</summary>
     public sealed class Background : IAsyncLifetime
     {
