@@ -70,6 +70,14 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
             }
         }
 
+        foreach (var (ingress, _, _) in mains)
+        {
+            if (ingress.Spec?.DefaultBackend?.Service is { } own)
+            {
+                ReportBackend(ingress, "defaultBackend", resolver.Resolve(ingress.Metadata.NamespaceProperty, own), problems);
+            }
+        }
+
         foreach (var (ingress, settings, _) in mains)
         {
             var ns = ingress.Metadata.NamespaceProperty;
@@ -90,7 +98,8 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
                         continue;
                     }
 
-                    var route = MakeRoute(ingress, server, path, resolver.Resolve(ns, service), settings, problems);
+                    var target = ReportBackend(ingress, $"host {Display(server.Host)} path {(string.IsNullOrEmpty(path.Path) ? "/" : path.Path)}", resolver.Resolve(ns, service), problems);
+                    var route = MakeRoute(ingress, server, path, target, settings, problems);
                     if (route is null)
                     {
                         continue;
@@ -127,7 +136,7 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
             foreach (var rule in ingress.Spec?.Rules ?? [])
             {
                 if (servers.TryGetValue(HostOf(rule), out var server) && server.Host.Length > 0 && server.Tls is null
-                    && loaded.FirstOrDefault(b => b.SecretName.Length > 0 && b.Certificate.MatchesHostname(server.Host, allowWildcards: true, allowCommonName: false)) is { } covering)
+                    && loaded.FirstOrDefault(b => b.SecretName.Length > 0 && Covers(b.Certificate, server.Host)) is { } covering)
                 {
                     server.Tls = covering;
                 }
@@ -253,7 +262,7 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
                     continue;
                 }
 
-                var target = resolver.Resolve(ingress.Metadata.NamespaceProperty, service);
+                var target = ReportBackend(ingress, $"canary for host {Display(host)} path {text}", resolver.Resolve(ingress.Metadata.NamespaceProperty, service), problems);
                 server!.Routes[index] = server.Routes[index] with
                 {
                     Canary = new CanaryRoute(target, canary.Header, canary.HeaderValue, canary.Weight, canary.WeightTotal, NameOf(ingress)),
@@ -262,6 +271,42 @@ public sealed class RouteTableBuilder(IngressClassIdentity identity, X509Certifi
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Go's Certificate.VerifyHostname on the SAN DNS names (the CN is not looked at): a host that is not a valid name
+    /// to look up, such as the rule host <c>*.foo.com</c>, only matches a SAN equal to it.
+    /// </summary>
+    private static bool Covers(X509Certificate2 certificate, string host)
+    {
+        try
+        {
+            if (!host.Contains('*', StringComparison.Ordinal))
+            {
+                return certificate.MatchesHostname(host, allowWildcards: true, allowCommonName: false);
+            }
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        return certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>()
+            .SelectMany(e => e.EnumerateDnsNames())
+            .Any(name => string.Equals(name.TrimEnd('.'), host, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// A backend Service that does not exist, lacks the port or cannot be served is a problem of its Ingress (an Event);
+    /// the route stays and answers 503, as ingress-nginx's upstream without endpoints does, and every other route serves.
+    /// </summary>
+    private static ServiceTarget ReportBackend(V1Ingress ingress, string where, ServiceTarget target, List<IngressProblem> problems)
+    {
+        if (target.Problem is { } problem && target.Endpoints.Count == 0 && problem != ServiceResolver.NoReadyEndpoints)
+        {
+            problems.Add(new IngressProblem(NameOf(ingress), "InvalidBackend", $"Ingress {NameOf(ingress)}: {where}: {problem}; its requests get 503"));
+        }
+
+        return target;
     }
 
     private static string HostOf(V1IngressRule rule) => (rule.Host ?? "").ToLowerInvariant();

@@ -13,6 +13,9 @@ internal sealed class ServiceResolver(ClusterState state)
 {
     private const string ServiceNameLabel = "kubernetes.io/service-name";
 
+    /// <summary>The problem of a Service that exists but has no ready endpoint yet (a rollout, a scale to zero): not reported.</summary>
+    public const string NoReadyEndpoints = "no ready endpoints";
+
     private readonly Dictionary<string, V1Service> _services = state.Services.ToDictionary(s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}");
     private readonly ILookup<string, V1EndpointSlice> _slices = state.EndpointSlices
         .Where(s => s.Metadata.Labels?.ContainsKey(ServiceNameLabel) == true)
@@ -71,6 +74,6 @@ internal sealed class ServiceResolver(ClusterState state)
             }
         }
 
-        return new ServiceTarget(ns, backend.Name, portText, [.. endpoints], endpoints.Count == 0 ? "no ready endpoints" : null);
+        return new ServiceTarget(ns, backend.Name, portText, [.. endpoints], endpoints.Count == 0 ? NoReadyEndpoints : null);
     }
 }

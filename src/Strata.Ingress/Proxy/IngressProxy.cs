@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -21,10 +20,17 @@ public sealed class IngressProxy : IDisposable
 {
     private const int MaxTries = 3;
 
+    // One delegate for every request (a method group converted per call would allocate each time).
+    private static readonly Func<int, int> SharedRandom = Random.Shared.Next;
+
+    // The listening ports as X-Forwarded-Port text.
+    private static readonly ConcurrentDictionary<int, string> PortTexts = new();
+
     private readonly IHttpForwarder _forwarder;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TimeSpan, HttpMessageInvoker> _clients = new();
     private readonly ConcurrentDictionary<string, StrongBox> _cursors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(TimeSpan ReadTimeout, BackendProtocol Protocol), ForwarderRequestConfig> _configs = new();
     private RouteTable _table = RouteTable.Empty;
 
     public IngressProxy(IHttpForwarder forwarder, ILogger logger)
@@ -46,7 +52,7 @@ public sealed class IngressProxy : IDisposable
         var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
         var incoming = new IncomingRequest(http.Scheme, http.Host.Value ?? "", http.Path.Value ?? "/", http.QueryString.Value ?? "", client,
             http.ContentLength, name => http.Headers.TryGetValue(name, out var v) ? v.ToString() : null);
-        var plan = RequestPlanner.Plan(Table, incoming, HttpsPort, Random.Shared.Next);
+        var plan = RequestPlanner.Plan(Table, incoming, HttpsPort, SharedRandom);
         if (plan is LocalResponse local)
         {
             await RespondAsync(context, local.Status, local.Location);
@@ -62,12 +68,7 @@ public sealed class IngressProxy : IDisposable
 
         var https = settings.Protocol is BackendProtocol.Https or BackendProtocol.Grpcs;
         var invoker = _clients.GetOrAdd(settings.ConnectTimeout, CreateClient);
-        var config = new ForwarderRequestConfig
-        {
-            ActivityTimeout = settings.ReadTimeout,
-            Version = settings.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs ? HttpVersion.Version20 : HttpVersion.Version11,
-            VersionPolicy = settings.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
-        };
+        var config = _configs.GetOrAdd((settings.ReadTimeout, settings.Protocol), CreateConfig);
         var transformer = new IngressTransformer(forward.PathAndQuery, client, context.Connection.LocalPort);
         var endpoints = forward.Backend.Endpoints;
         var start = Next(forward.Backend);
@@ -76,8 +77,7 @@ public sealed class IngressProxy : IDisposable
         for (var attempt = 0; attempt < tries; attempt++)
         {
             var endpoint = endpoints[(start + attempt) % endpoints.Count];
-            var prefix = $"{(https ? "https" : "http")}://{new IPEndPoint(endpoint.Address, endpoint.Port)}";
-            var error = await _forwarder.SendAsync(context, prefix, invoker, config, transformer);
+            var error = await _forwarder.SendAsync(context, https ? endpoint.HttpsPrefix : endpoint.HttpPrefix, invoker, config, transformer);
             if (error == ForwarderError.None)
             {
                 return;
@@ -129,6 +129,14 @@ public sealed class IngressProxy : IDisposable
         await context.Response.WriteAsync(NginxPages.For(status));
     }
 
+    // proxy_read_timeout, and the upstream HTTP version: 1.1 (proxy_http_version 1.1), or HTTP/2 for gRPC (grpc_pass).
+    private static ForwarderRequestConfig CreateConfig((TimeSpan ReadTimeout, BackendProtocol Protocol) key) => new()
+    {
+        ActivityTimeout = key.ReadTimeout,
+        Version = key.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs ? HttpVersion.Version20 : HttpVersion.Version11,
+        VersionPolicy = key.Protocol is BackendProtocol.Grpc or BackendProtocol.Grpcs ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+    };
+
     // nginx's upstream: no proxy, no redirects followed, no decompression, no certificate check (proxy_ssl_verify off),
     // idle keep-alive connections kept 60 s (upstream-keepalive-timeout).
     private static HttpMessageInvoker CreateClient(TimeSpan connectTimeout) => new(new SocketsHttpHandler
@@ -146,6 +154,19 @@ public sealed class IngressProxy : IDisposable
 #pragma warning restore CA5359
     });
 
+    /// <summary>
+    /// nginx's $request_id: 16 random bytes in hex. They only tell requests apart, so the fast generator is used instead
+    /// of the cryptographic one (which took a tenth of the request handling).
+    /// </summary>
+    private static string NewRequestId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    private static string PortText(int port) => PortTexts.GetOrAdd(port, static p => p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     private sealed class StrongBox
     {
         public int Value;
@@ -154,6 +175,9 @@ public sealed class IngressProxy : IDisposable
     /// <summary>The headers of ingress-nginx's location template (nginx.tmpl), with X-Forwarded-For as $remote_addr.</summary>
     private sealed class IngressTransformer(string pathAndQuery, IPAddress client, int localPort) : HttpTransformer
     {
+        // Set by the proxy whatever the client sent; "Proxy" is cleared (httpoxy).
+        private static readonly string[] Replaced = ["X-Request-ID", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Scheme", "X-Original-Forwarded-For", "Proxy"];
+
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
@@ -163,23 +187,36 @@ public sealed class IngressProxy : IDisposable
             var address = (client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client).ToString();
             var headers = proxyRequest.Headers;
             headers.Host = host;
-            var original = request.Headers["X-Forwarded-For"].ToString();
-            foreach (var name in (string[])["X-Request-ID", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Scheme", "X-Original-Forwarded-For", "Proxy"])
+            var incoming = request.Headers;
+            var original = incoming["X-Forwarded-For"].ToString();
+            foreach (var name in Replaced)
             {
-                headers.Remove(name);
+                // Only what the client sent was copied: looking in Kestrel's headers is cheaper than removing blindly.
+                if (incoming.ContainsKey(name))
+                {
+                    headers.Remove(name);
+                }
             }
 
-            headers.TryAddWithoutValidation("X-Request-ID", request.Headers["X-Request-ID"] is { Count: > 0 } id ? id.ToString() : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+            headers.TryAddWithoutValidation("X-Request-ID", incoming["X-Request-ID"] is { Count: > 0 } id ? id.ToString() : NewRequestId());
             headers.TryAddWithoutValidation("X-Real-IP", address);
             headers.TryAddWithoutValidation("X-Forwarded-For", address);
             headers.TryAddWithoutValidation("X-Forwarded-Host", host);
-            headers.TryAddWithoutValidation("X-Forwarded-Port", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            headers.TryAddWithoutValidation("X-Forwarded-Port", PortText(localPort));
             headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
             headers.TryAddWithoutValidation("X-Scheme", request.Scheme);
             if (original.Length > 0)
             {
                 headers.TryAddWithoutValidation("X-Original-Forwarded-For", original);
             }
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            // nginx's proxy_hide_header default: the upstream's Server header is replaced by the proxy's own.
+            httpContext.Response.Headers.Remove(HeaderNames.Server);
+            return copy;
         }
     }
 }

@@ -52,7 +52,8 @@ public sealed class IngressServer : IAsyncDisposable
         IngressProxy? proxy = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.AddServerHeader = false;
+            // nginx always answers with its own Server header (the upstream's is hidden, proxy_hide_header): Kestrel's here.
+            kestrel.AddServerHeader = true;
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(listen.Address, listen.HttpPort, o => o.Protocols = HttpProtocols.Http1);
             kestrel.Listen(listen.Address, listen.HttpsPort, o =>

@@ -8,7 +8,7 @@ public sealed record RouteMatch(VirtualHost Host, Route? Route, Match? RegexMatc
 /// <summary>
 /// Ingress route selection. The host picks one server block (exact, one-label wildcard, catch-all), as nginx's
 /// server_name does; within it, the longest matching path wins and Exact beats Prefix on a tie; then the block's
-/// defaultBackend, then the catch-all's defaultBackend, then nothing (404). A block in regex mode (use-regex or
+/// defaultBackend (for the catch-all block, the rule-less Ingress's), then nothing (404). A block in regex mode (use-regex or
 /// rewrite-target on any of its Ingresses) keeps nginx's order instead: Exact paths, then the regexes, longest
 /// first, the first that matches winning.
 /// </summary>
@@ -18,7 +18,9 @@ public static class RouteMatcher
     {
         var server = table.FindHost(NormalizeHost(host));
         var (route, match) = server.UseRegex ? MatchRegexMode(server, path) : (MatchPaths(server, path), null);
-        route ??= server.Fallback ?? table.CatchAll.Fallback;
+        // A host's block falls back to its own Ingress's defaultBackend only: like ingress-nginx (createServers), the
+        // defaultBackend of a rule-less Ingress configures the catch-all server "_", not the other hosts' root location.
+        route ??= server.Fallback;
         return new RouteMatch(server, route, match);
     }
 

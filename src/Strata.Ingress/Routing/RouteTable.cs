@@ -31,13 +31,21 @@ public enum BackendProtocol
 /// <summary>One ready endpoint of a Service port, from an EndpointSlice.</summary>
 public sealed record UpstreamEndpoint(IPAddress Address, int Port)
 {
-    public override string ToString() => new IPEndPoint(Address, Port).ToString();
+    private readonly string _text = new IPEndPoint(Address, Port).ToString();
+
+    /// <summary>The forwarder's destination prefixes, made once per table rather than once per request.</summary>
+    public string HttpPrefix { get; } = $"http://{new IPEndPoint(Address, Port)}";
+
+    public string HttpsPrefix { get; } = $"https://{new IPEndPoint(Address, Port)}";
+
+    public override string ToString() => _text;
 }
 
 /// <summary>A Service port an Ingress points at, resolved to its endpoints (none when <see cref="Problem"/> says why).</summary>
 public sealed record ServiceTarget(string Namespace, string Service, string Port, IReadOnlyList<UpstreamEndpoint> Endpoints, string? Problem)
 {
-    public string Name => $"{Namespace}/{Service}:{Port}";
+    /// <summary>namespace/service:port, the key of the round-robin cursor (computed once: it is read on every request).</summary>
+    public string Name { get; } = $"{Namespace}/{Service}:{Port}";
 }
 
 /// <summary>The per-location settings that ingress-nginx's annotations give (with its defaults when absent).</summary>

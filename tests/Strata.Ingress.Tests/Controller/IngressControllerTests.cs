@@ -166,6 +166,130 @@ public sealed class IngressControllerTests
             """, table);
     }
 
+    [KubectlFact]
+    public async Task BadInputIsAWarningEventAndEveryOtherRouteKeepsServing()
+    {
+        await using var api = await TestApiServer.StartAsync();
+        using var fake = FakeCertificate.Create();
+        var (code, _, stderr) = api.KubectlStdin(Manifest.Split("\n---\n")[0] + "\n---\n" + Slice(8080) + """
+
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: default}
+            spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: garbage, namespace: default}
+            type: kubernetes.io/tls
+            data: {tls.crt: bm90IGEgY2VydGlmaWNhdGU=, tls.key: bm90IGEga2V5}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: good, namespace: default}
+            spec:
+              rules:
+              - host: good.example.com
+                http:
+                  paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: missing-secret, namespace: default}
+            spec:
+              tls: [{hosts: [missing.example.com], secretName: nosuch}]
+              rules:
+              - host: missing.example.com
+                http:
+                  paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: bad-certificate, namespace: default}
+            spec:
+              tls: [{hosts: [garbage.example.com], secretName: garbage}]
+              rules:
+              - host: garbage.example.com
+                http:
+                  paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: unknown-service, namespace: default}
+            spec:
+              rules:
+              - host: unknown.example.com
+                http:
+                  paths: [{path: /, pathType: Prefix, backend: {service: {name: nosuch, port: {number: 80}}}}]
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: bad-regex
+              namespace: default
+              annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+            spec:
+              rules:
+              - host: regex.example.com
+                http:
+                  paths: [{path: "/broken(", pathType: ImplementationSpecific, backend: {service: {name: web, port: {number: 80}}}}]
+            """, "apply", "-f", "-");
+        Assert.True(code == 0, stderr);
+
+        // A rule the API server's validation refuses never reaches the controller: kubectl says why.
+        (code, _, stderr) = api.KubectlStdin("""
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: relative-path, namespace: default}
+            spec:
+              rules:
+              - host: relative.example.com
+                http:
+                  paths: [{path: relative, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+            """, "apply", "-f", "-");
+        Assert.NotEqual(0, code);
+        Assert.Contains("spec.rules[0].http.paths[0].path", stderr, StringComparison.Ordinal);
+
+        using var client = RemoteKubeClient.FromKubeconfig(api.Host.KubeconfigPath);
+        await using var server = await IngressServer.StartAsync(new IngressListenOptions(IPAddress.Loopback, 0, 0), fake, NullLoggerFactory.Instance);
+        await using var controller = IngressController.Start(client, new IngressClassIdentity(), fake, server.Proxy.Update, ["192.0.2.10"], NullLoggerFactory.Instance);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await controller.WaitForFirstSyncAsync(cancel.Token);
+
+        var expected = new Dictionary<string, string>
+        {
+            ["missing-secret"] = "InvalidCertificate: Ingress default/missing-secret: Secret default/nosuch not found; the default fake certificate is used instead",
+            ["bad-certificate"] = "InvalidCertificate: Ingress default/bad-certificate: Secret default/garbage does not hold a usable certificate and key: ",
+            ["unknown-service"] = "InvalidBackend: Ingress default/unknown-service: host unknown.example.com path /: service default/nosuch not found; its requests get 503",
+            ["bad-regex"] = "InvalidPath: Ingress default/bad-regex: path \"/broken(\" of host regex.example.com is not a valid regular expression: ",
+        };
+        foreach (var (name, message) in expected)
+        {
+            var json = await EventuallyAsync(() => api.KubectlOk("get", "events", "-n", "default", "--field-selector", $"involvedObject.name={name}", "-o", "json"),
+                j => JsonDocument.Parse(j).RootElement.GetProperty("items").GetArrayLength() > 0, cancel.Token);
+            var item = JsonDocument.Parse(json).RootElement.GetProperty("items")[0];
+            Assert.Equal("Warning", item.GetProperty("type").GetString());
+            var actual = $"{item.GetProperty("reason").GetString()}: {item.GetProperty("message").GetString()}";
+            Assert.True(actual.StartsWith(message, StringComparison.Ordinal), $"the Event of {name}: {actual}");
+        }
+
+        // Everything else is served: the good route has its endpoint, the TLS hosts fall back to the fake certificate,
+        // the unknown Service answers 503 and the broken regex path is left out (404).
+        var table = RouteTableText.Render(controller.Current);
+        Assert.Contains("server good.example.com\n  Prefix / -> default/web:80 [192.0.2.1:8080] (default/good)\n", table, StringComparison.Ordinal);
+        Assert.Contains("server missing.example.com tls=fake\n  Prefix / -> default/web:80 [192.0.2.1:8080] (default/missing-secret)\n", table, StringComparison.Ordinal);
+        Assert.Contains("server garbage.example.com tls=fake\n  Prefix / -> default/web:80 [192.0.2.1:8080] (default/bad-certificate)\n", table, StringComparison.Ordinal);
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(http, server, "unknown.example.com"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(http, server, "regex.example.com"));
+        Assert.Equal("192.0.2.10", await EventuallyAsync(() => api.KubectlOk("get", "ingress", "good", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"), s => s.Length > 0, cancel.Token));
+
+        // Creating the Service fixes the route live, and its problem is not reported again.
+        api.KubectlOk("create", "service", "clusterip", "nosuch", "--tcp=80:8080");
+        await EventuallyAsync(() => RouteTableText.Render(controller.Current), t => !t.Contains("InvalidBackend", StringComparison.Ordinal), cancel.Token);
+    }
+
     private static string Slice(int port) => $$$"""
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice

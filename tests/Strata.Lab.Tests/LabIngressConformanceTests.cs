@@ -1,0 +1,257 @@
+namespace Strata.Lab.Tests;
+
+/// <summary>
+/// ingress-controller-conformance scenarios in a lab, through the ingress-nginx addon's NodePort Service (kube-proxy's
+/// NodePort to the hostNetwork controller): the features' Ingresses applied as written (path_rules' exact, prefix and
+/// mixed hosts; host_rules' wildcard; default_backend; ingress_class; load_balancing over 3 replicas), agnhost
+/// serve-hostname pods standing in for the echoserver (a reply is the pod name, which starts with its Service's name).
+/// The in-process tests (tests/Strata.Ingress.Tests/Conformance) play all 25 scenarios; this checks the same rules
+/// hold in a cluster.
+/// </summary>
+public sealed class LabIngressConformanceTests
+{
+    private const string Workloads = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: foo-exact}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: foo-exact}}
+          template:
+            metadata: {labels: {app: foo-exact}}
+            spec:
+              nodeName: NODE
+              containers: [{name: echo, image: "registry.k8s.io/e2e-test-images/agnhost:2.52", args: [serve-hostname], ports: [{containerPort: 9376, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: foo-exact}
+        spec:
+          selector: {app: foo-exact}
+          ports: [{name: http, port: 8080, targetPort: 9376}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: foo-prefix}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: foo-prefix}}
+          template:
+            metadata: {labels: {app: foo-prefix}}
+            spec:
+              nodeName: NODE
+              containers: [{name: echo, image: "registry.k8s.io/e2e-test-images/agnhost:2.52", args: [serve-hostname], ports: [{containerPort: 9376, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: foo-prefix}
+        spec:
+          selector: {app: foo-prefix}
+          ports: [{name: http, port: 8080, targetPort: 9376}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: aaa-prefix}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: aaa-prefix}}
+          template:
+            metadata: {labels: {app: aaa-prefix}}
+            spec:
+              nodeName: NODE
+              containers: [{name: echo, image: "registry.k8s.io/e2e-test-images/agnhost:2.52", args: [serve-hostname], ports: [{containerPort: 9376, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: aaa-prefix}
+        spec:
+          selector: {app: aaa-prefix}
+          ports: [{name: http, port: 8080, targetPort: 9376}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: aaa-slash-bbb-prefix}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: aaa-slash-bbb-prefix}}
+          template:
+            metadata: {labels: {app: aaa-slash-bbb-prefix}}
+            spec:
+              nodeName: NODE
+              containers: [{name: echo, image: "registry.k8s.io/e2e-test-images/agnhost:2.52", args: [serve-hostname], ports: [{containerPort: 9376, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: aaa-slash-bbb-prefix}
+        spec:
+          selector: {app: aaa-slash-bbb-prefix}
+          ports: [{name: http, port: 8080, targetPort: 9376}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: wildcard-foo-com}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: wildcard-foo-com}}
+          template:
+            metadata: {labels: {app: wildcard-foo-com}}
+            spec:
+              nodeName: NODE
+              containers: [{name: echo, image: "registry.k8s.io/e2e-test-images/agnhost:2.52", args: [serve-hostname], ports: [{containerPort: 9376, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: wildcard-foo-com}
+        spec:
+          selector: {app: wildcard-foo-com}
+          ports: [{name: http, port: 8080, targetPort: 9376}]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: echo-service}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: echo-service}}
+          template:
+            metadata: {labels: {app: echo-service}}
+            spec:
+              nodeName: NODE
+              containers: [{name: echo, image: "registry.k8s.io/e2e-test-images/agnhost:2.52", args: [serve-hostname], ports: [{containerPort: 9376, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo-service}
+        spec:
+          selector: {app: echo-service}
+          ports: [{name: http, port: 8080, targetPort: 9376}]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: path-rules}
+        spec:
+          rules:
+          - host: exact-path-rules
+            http:
+              paths: [{path: /foo, pathType: Exact, backend: {service: {name: foo-exact, port: {number: 8080}}}}]
+          - host: prefix-path-rules
+            http:
+              paths:
+              - {path: /foo, pathType: Prefix, backend: {service: {name: foo-prefix, port: {number: 8080}}}}
+              - {path: /aaa/bbb, pathType: Prefix, backend: {service: {name: aaa-slash-bbb-prefix, port: {number: 8080}}}}
+              - {path: /aaa, pathType: Prefix, backend: {service: {name: aaa-prefix, port: {number: 8080}}}}
+          - host: mixed-path-rules
+            http:
+              paths:
+              - {path: /foo, pathType: Prefix, backend: {service: {name: foo-prefix, port: {number: 8080}}}}
+              - {path: /foo, pathType: Exact, backend: {service: {name: foo-exact, port: {number: 8080}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: host-rules}
+        spec:
+          rules:
+          - host: "*.foo.com"
+            http:
+              paths: [{path: /, pathType: Prefix, backend: {service: {name: wildcard-foo-com, port: {number: 8080}}}}]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: default-backend}
+        spec:
+          defaultBackend: {service: {name: echo-service, port: {number: 8080}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: test-ingress-class}
+        spec:
+          ingressClassName: some-invalid-class-name
+          rules:
+          - host: ingress-class
+            http:
+              paths: [{path: /, pathType: Prefix, backend: {service: {name: foo-exact, port: {number: 8080}}}}]
+        """;
+
+    [LabFact]
+    public async Task ConformanceScenariosThroughTheNodePort()
+    {
+        using var lab = new TestLab();
+        var (code, _, stderr) = await lab.UpAsync(nodes: 2);
+        Assert.True(code == 0, $"strata up exited {code}: {stderr}");
+        lab.Kubectl("-n", "ingress-nginx", "rollout", "status", "deployment/ingress-nginx-controller", "--timeout=90s");
+        string node = lab.Kubectl("-n", "ingress-nginx", "get", "pods", "-o", "jsonpath={.items[0].spec.nodeName}");
+        string address = lab.Kubectl("-n", "ingress-nginx", "get", "pods", "-o", "jsonpath={.items[0].status.hostIP}");
+        string nodePort = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.spec.ports[?(@.name==\"http\")].nodePort}");
+        string client = node == "node1" ? "node2" : "node1";
+
+        // The backends run on the controller's node: pod traffic between nodes needs flannel (issue #8).
+        string manifest = Path.Combine(lab.StateDirectory, "conformance.yaml");
+        File.WriteAllText(manifest, Workloads.Replace("NODE", node, StringComparison.Ordinal));
+        lab.Kubectl("apply", "-f", manifest);
+        foreach (var deployment in new[] { "foo-exact", "foo-prefix", "aaa-prefix", "aaa-slash-bbb-prefix", "wildcard-foo-com", "echo-service" })
+        {
+            lab.Kubectl("rollout", "status", $"deployment/{deployment}", "--timeout=90s");
+        }
+
+        // "The Ingress status shows the IP address or FQDN where it is exposed"
+        foreach (var ingress in new[] { "path-rules", "host-rules", "default-backend" })
+        {
+            await EventuallyAsync(() => lab.Kubectl("get", "ingress", ingress, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == address, $"the status address of {ingress}");
+        }
+
+        string url = $"http://{address}:{nodePort}";
+        await EventuallyAsync(() => Get(lab, client, "exact-path-rules", url + "/foo").StartsWith("200 foo-exact-", StringComparison.Ordinal), "exact /foo to serve");
+        var expectations = new (string Host, string Path, string Expected)[]
+        {
+            ("exact-path-rules", "/foo/", "404 "),
+            ("exact-path-rules", "/FOO", "404 "),
+            ("exact-path-rules", "/bar", "404 "),
+            ("prefix-path-rules", "/foo/", "200 foo-prefix-"),
+            ("prefix-path-rules", "/FOO", "404 "),
+            ("prefix-path-rules", "/aaa/bbb/ccc", "200 aaa-slash-bbb-prefix-"),
+            ("prefix-path-rules", "/aaa/ccc", "200 aaa-prefix-"),
+            ("prefix-path-rules", "/aaaccc", "404 "),
+            ("mixed-path-rules", "/foo", "200 foo-exact-"),
+            ("bar.foo.com", "/", "200 wildcard-foo-com-"),
+            ("baz.bar.foo.com", "/", "200 echo-service-"),
+            ("some-host", "/resource", "200 echo-service-"),
+            ("ingress-class", "/", "200 echo-service-"),
+        };
+        foreach (var (host, path, expected) in expectations)
+        {
+            var reply = Get(lab, client, host, url + path);
+            Assert.True(reply.StartsWith(expected, StringComparison.Ordinal), $"{host}{path}: expected {expected}..., got {reply}");
+        }
+
+        // ingress_class: an unknown class is not ours, no status (its host above fell through to the default backend).
+        Assert.Equal("", lab.Kubectl("get", "ingress", "test-ingress-class", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"));
+
+        // load_balancing: every replica answers.
+        var pods = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 30; i++)
+        {
+            var reply = Get(lab, client, "load-balancing", url + "/");
+            Assert.StartsWith("200 echo-service-", reply, StringComparison.Ordinal);
+            pods.Add(reply);
+        }
+
+        Assert.Equal(3, pods.Count);
+    }
+
+    /// <summary>curl from a node: "STATUS BODY" (serve-hostname's body is the pod name).</summary>
+    private static string Get(TestLab lab, string node, string host, string url)
+    {
+        var (_, stdout, _) = lab.Exec(node, "curl", "-sS", "--max-time", "5", "-H", $"Host: {host}", "-w", "\n%{http_code}", url);
+        int last = stdout.LastIndexOf('\n');
+        return last < 0 ? stdout : $"{stdout[(last + 1)..]} {stdout[..last].Trim()}";
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(200);
+        }
+    }
+}
