@@ -39,6 +39,7 @@ public static class ObjectDefaulter
                 break;
             case ("", "Secret"):
                 String(obj, "type", "Opaque");
+                MergeStringData(obj);
                 break;
             case ("", "Node"):
                 if (obj["status"] is JsonObject status && status["capacity"] is JsonObject capacity && status["allocatable"] is null)
@@ -66,6 +67,29 @@ public static class ObjectDefaulter
                 }
                 break;
         }
+    }
+
+    // Convert_v1_Secret_To_core_Secret (pkg/apis/core/v1/conversion.go): stringData is write-only; each entry
+    // overwrites data's, and the internal object, so what is stored and returned, has data only.
+    private static void MergeStringData(JsonObject secret)
+    {
+        if (secret["stringData"] is not JsonObject stringData)
+        {
+            secret.Remove("stringData");
+            return;
+        }
+
+        if (stringData.Count > 0)
+        {
+            var data = Object(secret, "data");
+            foreach (var (key, value) in stringData)
+            {
+                var text = value is JsonValue v && v.TryGetValue<string>(out var str) ? str : value?.ToJsonString() ?? "";
+                data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+        }
+
+        secret.Remove("stringData");
     }
 
     // SetDefaults_Namespace always sets the kubernetes.io/metadata.name label to the name, overriding the user.

@@ -464,6 +464,30 @@ public sealed class KubectlTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public void A_secrets_string_data_is_merged_into_its_data_and_never_stored()
+    {
+        _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: mixed}
+            data: {kept: a2VwdA==, replaced: b2xk}
+            stringData: {replaced: new, added: "tls.crt text"}
+            """, "apply", "-f", "-");
+        Assert.Equal("a2VwdA==", _server.KubectlOk("get", "secret", "mixed", "-o", "jsonpath={.data.kept}"));
+        Assert.Equal("bmV3", _server.KubectlOk("get", "secret", "mixed", "-o", "jsonpath={.data.replaced}"));
+        Assert.Equal("dGxzLmNydCB0ZXh0", _server.KubectlOk("get", "secret", "mixed", "-o", "jsonpath={.data.added}"));
+        Assert.Equal("", _server.KubectlOk("get", "secret", "mixed", "-o", "jsonpath={.stringData}"));
+        var (code, _, stderr) = _server.KubectlStdin("""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: bad-key}
+            stringData: {"bad/key": x}
+            """, "create", "-f", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("data[bad/key]: Invalid value: \"bad/key\"", stderr);
+    }
+
+    [KubectlFact]
     public void Generator_commands_that_send_protobuf_create_what_they_print()
     {
         Assert.Equal("namespace/demo created\n", _server.KubectlOk("create", "namespace", "demo"));
