@@ -180,6 +180,16 @@ public sealed class LabDnsTests
             Assert.Contains("status: NXDOMAIN", Dig(transport, "unready-hidden.default.svc.cluster.local"));
         }
 
+        // The coredns pods reach the API as in-cluster clients: no kubeconfig, the service account's token volume, the
+        // kubernetes Service (client-go's InClusterConfig); answering cluster names above proves they synced that way.
+        var coredns = JsonDocument.Parse(lab.Kubectl("get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o", "json")).RootElement.GetProperty("items")[0].GetProperty("spec");
+        Assert.Equal("coredns", coredns.GetProperty("serviceAccountName").GetString());
+        Assert.DoesNotContain(coredns.GetProperty("containers")[0].GetProperty("args").EnumerateArray(), a => a.GetString()!.StartsWith("--kubeconfig", StringComparison.Ordinal));
+        Assert.Contains(coredns.GetProperty("volumes").EnumerateArray(), v => v.GetProperty("name").GetString()!.StartsWith("kube-api-access-", StringComparison.Ordinal));
+        Assert.Contains(coredns.GetProperty("containers")[0].GetProperty("volumeMounts").EnumerateArray(),
+            m => m.GetProperty("mountPath").GetString() == "/var/run/secrets/kubernetes.io/serviceaccount");
+        Assert.Contains("default", lab.Kubectl("exec", "client", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"));
+
         // Both coredns replicas answer behind the Service (each on its own pod IP too).
         foreach (var (node, ip) in PodIps(lab, "kube-system", "k8s-app=kube-dns"))
         {
