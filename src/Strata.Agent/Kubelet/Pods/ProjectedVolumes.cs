@@ -120,8 +120,9 @@ public static class ProjectedVolumes
             {
                 throw new VolumeMountException(volume.Name, source.ServiceAccountToken is not null ? $"failed to fetch token: {e.Message}" : e.Message);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
             {
+                // The API unreachable, or a client that cannot ask: retried with the sandbox's back-off, as any failed mount.
                 throw new VolumeMountException(volume.Name, e.Message);
             }
         }
