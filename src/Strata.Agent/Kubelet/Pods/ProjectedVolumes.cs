@@ -203,5 +203,9 @@ public static class ProjectedVolumes
 
     private static string FormatMap(IDictionary<string, string>? map) =>
         string.Join("\n", (map ?? new Dictionary<string, string>()).OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => $"{kv.Key}={System.Text.Json.JsonSerializer.Serialize(kv.Value)}"));
+            .Select(kv => $"{kv.Key}={GoQuote(kv.Value)}"));
+
+    // Go's %q for the printable text labels and annotations hold.
+    private static string GoQuote(string value) =>
+        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\t", "\\t").Replace("\r", "\\r") + "\"";
 }
