@@ -15,6 +15,19 @@ namespace Strata.Bench;
 /// <summary>One server's dnsperf run.</summary>
 public sealed record DnsperfResult(string Server, double QueriesPerSecond, double AverageLatencyMs, long Sent, long Completed, long Lost, long RssBeforeKb, long RssAfterKb, string ResponseCodes = "");
 
+/// <summary>A long dnsperf run with the server's RSS sampled every few seconds: memory that stays flat under steady load.</summary>
+public sealed record DnsSoakResult(DnsperfResult Run, int Seconds, IReadOnlyList<long> RssSamplesKb)
+{
+    public long StartKb => RssSamplesKb.Count > 0 ? RssSamplesKb[0] : 0;
+
+    public long PeakKb => RssSamplesKb.Count > 0 ? RssSamplesKb.Max() : 0;
+
+    public long EndKb => RssSamplesKb.Count > 0 ? RssSamplesKb[^1] : 0;
+}
+
+/// <summary>Everything measured against one server, started once: UDP, then TCP, then the soak.</summary>
+public sealed record DnsServerRuns(DnsperfResult Udp, DnsperfResult Tcp, DnsSoakResult? Soak);
+
 /// <summary>
 /// <c>strata bench dns</c>: Debian's dnsperf sends the same cluster names (hits, NXDOMAINs, headless names) to
 /// <c>strata dns</c> and to BIND 9's <c>named</c> serving the same records as a static zone, one after the other,
@@ -22,8 +35,10 @@ public sealed record DnsperfResult(string Server, double QueriesPerSecond, doubl
 /// server in this process (Services and EndpointSlices created through it); named's zone file is written from the
 /// same list. <c>ratio</c> is Strata's QPS over named's, so above 1.0 means Strata answers more.
 /// </summary>
-public sealed partial class DnsBenchmark(string strataPath, int services, int headless, int seconds, int serverCore = 0, int clientCore = 1)
+public sealed partial class DnsBenchmark(string strataPath, int services, int headless, int seconds, int soakSeconds = 60, int serverCore = 0, int clientCore = 1)
 {
+    private const int SoakSampleSeconds = 5;
+
     private const string Zone = "cluster.local";
     private const string Namespace = "bench";
 
@@ -74,8 +89,9 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
                 ["/usr/sbin/named", "-g", "-n", "1", "-c", Path.Combine(directory, "named.conf")],
                 namedPort, queries, ct);
             return new DnsBenchmarkReport(
-                $"{services} ClusterIP Services, {headless} headless Services of 3 endpoints; queries: 60% Service A, 20% headless A, 20% NXDOMAIN, {seconds} s each",
-                strata, named);
+                $"{services} ClusterIP Services, {headless} headless Services of 3 endpoints; queries: 60% Service A, 20% headless A, 20% NXDOMAIN, " +
+                $"{seconds} s each over UDP and over TCP" + (soakSeconds > 0 ? $", then a {soakSeconds} s UDP soak" : ""),
+                strata.Udp, named.Udp, strata.Tcp, named.Tcp, strata.Soak, named.Soak);
         }
         finally
         {
@@ -165,7 +181,7 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
         }
     }
 
-    private async Task<DnsperfResult> RunServerAsync(string label, string[] argv, int port, string queries, CancellationToken ct)
+    private async Task<DnsServerRuns> RunServerAsync(string label, string[] argv, int port, string queries, CancellationToken ct)
     {
         var start = new ProcessStartInfo("/usr/bin/taskset") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "-c", serverCore.ToString(CultureInfo.InvariantCulture) }.Concat(argv))
@@ -182,16 +198,42 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
         try
         {
             await WaitUntilAnsweringAsync(label, port, server, output, ct);
-            var before = RssKb(server.Id);
-            var (code, stdout, stderr) = await RunAsync("/usr/bin/taskset",
-                ["-c", clientCore.ToString(CultureInfo.InvariantCulture), "/usr/bin/dnsperf", "-s", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
-                 "-d", queries, "-l", seconds.ToString(CultureInfo.InvariantCulture), "-c", "4", "-q", "200", "-t", "2"], ct);
-            if (code != 0)
+            var udp = await DnsperfAsync(label, "udp", port, queries, seconds, server, ct);
+            var tcp = await DnsperfAsync(label, "tcp", port, queries, seconds, server, ct);
+            DnsSoakResult? soak = null;
+            if (soakSeconds > 0)
             {
-                throw new IOException($"dnsperf against {label} exited {code}: {stderr.Trim()}");
+                var samples = new List<long> { RssKb(server.Id) };
+                using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var sampler = Task.Run(async () =>
+                {
+                    using var timer = new PeriodicTimer(TimeSpan.FromSeconds(SoakSampleSeconds));
+                    while (await timer.WaitForNextTickAsync(sampling.Token))
+                    {
+                        lock (samples)
+                        {
+                            samples.Add(RssKb(server.Id));
+                        }
+                    }
+                }, CancellationToken.None);
+                var run = await DnsperfAsync(label, "udp", port, queries, soakSeconds, server, ct);
+                await sampling.CancelAsync();
+                try
+                {
+                    await sampler;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                lock (samples)
+                {
+                    samples.Add(RssKb(server.Id));
+                    soak = new DnsSoakResult(run, soakSeconds, [.. samples]);
+                }
             }
 
-            return Parse(label, stdout, before, RssKb(server.Id));
+            return new DnsServerRuns(udp, tcp, soak);
         }
         finally
         {
@@ -201,6 +243,20 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
                 await server.WaitForExitAsync(CancellationToken.None);
             }
         }
+    }
+
+    private async Task<DnsperfResult> DnsperfAsync(string label, string mode, int port, string queries, int runSeconds, Process server, CancellationToken ct)
+    {
+        var before = RssKb(server.Id);
+        var (code, stdout, stderr) = await RunAsync("/usr/bin/taskset",
+            ["-c", clientCore.ToString(CultureInfo.InvariantCulture), "/usr/bin/dnsperf", "-m", mode, "-s", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
+             "-d", queries, "-l", runSeconds.ToString(CultureInfo.InvariantCulture), "-c", "4", "-q", "200", "-t", "2"], ct);
+        if (code != 0)
+        {
+            throw new IOException($"dnsperf -m {mode} against {label} exited {code}: {stderr.Trim()}");
+        }
+
+        return Parse(label, stdout, before, RssKb(server.Id));
     }
 
     /// <summary>Until the server answers a cluster name with an address (for strata dns: its informers have synced).</summary>
@@ -300,13 +356,22 @@ public sealed partial class DnsBenchmark(string strataPath, int services, int he
     }
 }
 
-/// <summary>Both servers' dnsperf figures; <see cref="Ratio"/> = Strata QPS / bind9 QPS.</summary>
-public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, DnsperfResult Bind9)
+/// <summary>
+/// Both servers' dnsperf figures: UDP (<see cref="Ratio"/> = Strata QPS / bind9 QPS), TCP (<see cref="TcpRatio"/>) and
+/// the soak's RSS samples.
+/// </summary>
+public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, DnsperfResult Bind9,
+    DnsperfResult? StrataTcp = null, DnsperfResult? Bind9Tcp = null, DnsSoakResult? StrataSoak = null, DnsSoakResult? Bind9Soak = null)
 {
     /// <summary>CoreDNS's published figure for cluster names, per vCPU (the issue's goal is twice this).</summary>
     public const double CoreDnsQpsPerCpu = 17_000;
 
     public double Ratio => Strata.QueriesPerSecond / Bind9.QueriesPerSecond;
+
+    public double? TcpRatio => StrataTcp is { } s && Bind9Tcp is { } b ? s.QueriesPerSecond / b.QueriesPerSecond : null;
+
+    /// <summary>The load average while the report was made: the machine is shared, and the figures depend on it.</summary>
+    public string LoadAverage { get; init; } = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
 
     public string ToText()
     {
@@ -314,11 +379,19 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
         text.AppendLine("benchmark: dns");
         text.AppendLine($"workload:  {Workload}");
         text.AppendLine("reference: BIND 9 named (static zone), both servers on one core, dnsperf on another");
-        text.AppendLine();
-        text.AppendLine($"{"server",-8} {"qps",10} {"avg latency",12} {"lost",8} {"rss before",11} {"rss after",10}");
-        foreach (var r in new[] { Bind9, Strata })
+        if (LoadAverage.Length > 0)
         {
-            text.AppendLine($"{r.Server,-8} {r.QueriesPerSecond,10:F0} {r.AverageLatencyMs,9:F3} ms {r.Lost,8} {r.RssBeforeKb / 1024.0,8:F1} MB {r.RssAfterKb / 1024.0,7:F1} MB");
+            text.AppendLine($"load average: {LoadAverage}");
+        }
+
+        text.AppendLine();
+        text.AppendLine($"{"server",-8} {"transport",-9} {"qps",10} {"avg latency",12} {"lost",8} {"rss before",11} {"rss after",10}");
+        foreach (var (transport, r) in new[] { ("udp", Bind9), ("udp", Strata), ("tcp", Bind9Tcp), ("tcp", StrataTcp) })
+        {
+            if (r is not null)
+            {
+                text.AppendLine($"{r.Server,-8} {transport,-9} {r.QueriesPerSecond,10:F0} {r.AverageLatencyMs,9:F3} ms {r.Lost,8} {r.RssBeforeKb / 1024.0,8:F1} MB {r.RssAfterKb / 1024.0,7:F1} MB");
+            }
         }
 
         text.AppendLine();
@@ -327,8 +400,27 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
             text.AppendLine($"{r.Server} response codes: {r.ResponseCodes}");
         }
 
+        if (StrataSoak is not null || Bind9Soak is not null)
+        {
+            text.AppendLine();
+            text.AppendLine($"soak: {(StrataSoak ?? Bind9Soak)!.Seconds} s of UDP, RSS sampled every 5 s");
+            text.AppendLine($"{"server",-8} {"qps",10} {"queries",10} {"rss start",10} {"rss peak",9} {"rss end",8}");
+            foreach (var soak in new[] { Bind9Soak, StrataSoak })
+            {
+                if (soak is not null)
+                {
+                    text.AppendLine($"{soak.Run.Server,-8} {soak.Run.QueriesPerSecond,10:F0} {soak.Run.Completed,10} {soak.StartKb / 1024.0,7:F1} MB {soak.PeakKb / 1024.0,6:F1} MB {soak.EndKb / 1024.0,5:F1} MB");
+                }
+            }
+        }
+
         text.AppendLine();
         text.AppendLine($"ratio (strata qps / bind9 qps): {Ratio:F3}");
+        if (TcpRatio is { } tcp)
+        {
+            text.AppendLine($"tcp ratio (strata qps / bind9 qps over TCP): {tcp:F3}");
+        }
+
         text.AppendLine($"strata qps / CoreDNS's published {CoreDnsQpsPerCpu:F0} per vCPU: {Strata.QueriesPerSecond / CoreDnsQpsPerCpu:F2}");
         return text.ToString();
     }
@@ -342,25 +434,60 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
             json.WriteString("benchmark", "dns");
             json.WriteString("workload", Workload);
             json.WriteString("reference", "bind9 named");
-            foreach (var r in new[] { Strata, Bind9 })
+            json.WriteString("load_average", LoadAverage);
+            foreach (var (name, r) in new[] { (Strata.Server, Strata), (Bind9.Server, Bind9), (Strata.Server + "_tcp", StrataTcp), (Bind9.Server + "_tcp", Bind9Tcp) })
             {
-                json.WriteStartObject(r.Server);
-                json.WriteNumber("qps", Math.Round(r.QueriesPerSecond, 1));
-                json.WriteNumber("avg_latency_ms", Math.Round(r.AverageLatencyMs, 4));
-                json.WriteNumber("sent", r.Sent);
-                json.WriteNumber("completed", r.Completed);
-                json.WriteNumber("lost", r.Lost);
-                json.WriteNumber("rss_before_kb", r.RssBeforeKb);
-                json.WriteNumber("rss_after_kb", r.RssAfterKb);
-                json.WriteString("response_codes", r.ResponseCodes);
-                json.WriteEndObject();
+                if (r is not null)
+                {
+                    json.WriteStartObject(name);
+                    WriteRun(json, r);
+                    json.WriteEndObject();
+                }
+            }
+
+            foreach (var soak in new[] { StrataSoak, Bind9Soak })
+            {
+                if (soak is not null)
+                {
+                    json.WriteStartObject(soak.Run.Server + "_soak");
+                    json.WriteNumber("seconds", soak.Seconds);
+                    WriteRun(json, soak.Run);
+                    json.WriteNumber("rss_start_kb", soak.StartKb);
+                    json.WriteNumber("rss_peak_kb", soak.PeakKb);
+                    json.WriteNumber("rss_end_kb", soak.EndKb);
+                    json.WriteStartArray("rss_samples_kb");
+                    foreach (var sample in soak.RssSamplesKb)
+                    {
+                        json.WriteNumberValue(sample);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                }
             }
 
             json.WriteNumber("ratio", Math.Round(Ratio, 4));
+            if (TcpRatio is { } tcp)
+            {
+                json.WriteNumber("tcp_ratio", Math.Round(tcp, 4));
+            }
+
             json.WriteNumber("coredns_published_qps_per_cpu", CoreDnsQpsPerCpu);
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static void WriteRun(Utf8JsonWriter json, DnsperfResult r)
+    {
+        json.WriteNumber("qps", Math.Round(r.QueriesPerSecond, 1));
+        json.WriteNumber("avg_latency_ms", Math.Round(r.AverageLatencyMs, 4));
+        json.WriteNumber("sent", r.Sent);
+        json.WriteNumber("completed", r.Completed);
+        json.WriteNumber("lost", r.Lost);
+        json.WriteNumber("rss_before_kb", r.RssBeforeKb);
+        json.WriteNumber("rss_after_kb", r.RssAfterKb);
+        json.WriteString("response_codes", r.ResponseCodes);
     }
 }

@@ -48,6 +48,13 @@ public sealed class ApiServerOptions
     /// </summary>
     public List<string> Controllers { get; set; } = [];
 
+    /// <summary>
+    /// The ServiceAccount admission plugin (kube-apiserver enables it by default): pods get a service account and the
+    /// kube-api-access token volume. Off in the library, so that an API server embedded in tests stores pods as written;
+    /// <c>strata apiserver</c> turns it on unless <c>--disable-admission-plugins=ServiceAccount</c>.
+    /// </summary>
+    public bool ServiceAccountAdmission { get; set; }
+
     /// <summary>--cluster-cidr of the hosted node IPAM controller.</summary>
     public string ClusterCidr { get; set; } = Strata.Controllers.NodeIpam.NodeCidrAllocator.DefaultClusterCidr;
 

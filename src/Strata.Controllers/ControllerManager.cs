@@ -19,6 +19,9 @@ public sealed record ControllerManagerOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>--root-ca-file: the cluster CA (PEM) the root-ca-cert-publisher puts in every namespace; without it that controller does not start.</summary>
+    public string? RootCaPem { get; init; }
+
     /// <summary>Refuses bad settings before anything starts, naming the flag.</summary>
     public void Validate()
     {
@@ -67,7 +70,7 @@ public sealed class ControllerManager : IAsyncDisposable
     /// <summary>Every controller, by the name kube-controller-manager's --controllers uses.</summary>
     public static IReadOnlyList<string> KnownControllers => [.. Factories.Keys];
 
-    private static readonly Dictionary<string, Func<ControllerContext, Controller>> Factories = new()
+    private static readonly Dictionary<string, Func<ControllerContext, Controller?>> Factories = new()
     {
         ["daemonset"] = c => new Workloads.DaemonSetController(c),
         ["deployment"] = c => new Workloads.DeploymentController(c),
@@ -77,7 +80,9 @@ public sealed class ControllerManager : IAsyncDisposable
         ["namespace"] = c => new Namespaces.NamespaceController(c),
         ["nodeipam"] = c => new NodeIpam.NodeIpamController(c),
         ["replicaset"] = c => new Workloads.ReplicaSetController(c),
+        ["root-ca-cert-publisher"] = c => c.Options.RootCaPem is { } ca ? new ServiceAccounts.RootCaPublisher(c, ca) : null,
         ["scheduler"] = c => new Scheduling.SchedulerController(c),
+        ["serviceaccount"] = c => new ServiceAccounts.ServiceAccountsController(c),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)
@@ -86,7 +91,7 @@ public sealed class ControllerManager : IAsyncDisposable
         loggers ??= NullLoggerFactory.Instance;
         var informers = new InformerFactory(client, loggers);
         var context = new ControllerContext(client, informers, options, loggers);
-        var controllers = Enabled(options.Controllers).Select(name => Factories[name](context)).ToList();
+        var controllers = Enabled(options.Controllers).Select(name => Factories[name](context)).OfType<Controller>().ToList();
         var manager = new ControllerManager(informers, controllers);
         foreach (var informer in informers.All)
         {

@@ -57,4 +57,27 @@ public sealed class DnsBenchmarkTests
         Assert.Contains("\"ratio\": 1.5,", report.ToJson());
         Assert.Contains("ratio (strata qps / bind9 qps): 1.500", report.ToText());
     }
+
+    [Fact]
+    public void TheReportHasTheTcpRowsTheirRatioAndTheSoaksMemory()
+    {
+        static DnsperfResult Run(string server, double qps) => new(server, qps, 1, 10, 10, 0, 1024, 2048);
+        var report = new DnsBenchmarkReport("w", Run("strata", 30000), Run("bind9", 20000), Run("strata", 12000), Run("bind9", 16000),
+            new DnsSoakResult(Run("strata", 29000), 60, [100 * 1024, 130 * 1024, 120 * 1024]), new DnsSoakResult(Run("bind9", 21000), 60, [30 * 1024, 31 * 1024]))
+        {
+            LoadAverage = "3.10 2.50 2.00",
+        };
+        Assert.Equal(0.75, report.TcpRatio);
+        var text = report.ToText();
+        Assert.Contains("load average: 3.10 2.50 2.00", text);
+        Assert.Contains("strata   tcp            12000", text);
+        Assert.Contains("tcp ratio (strata qps / bind9 qps over TCP): 0.750", text);
+        Assert.Contains("soak: 60 s of UDP, RSS sampled every 5 s", text);
+        Assert.Contains("strata        29000         10   100.0 MB  130.0 MB 120.0 MB", text);
+        var json = report.ToJson();
+        Assert.Contains("\"tcp_ratio\": 0.75,", json);
+        Assert.Contains("\"strata_tcp\": {", json);
+        Assert.Contains("\"rss_peak_kb\": 133120,", json);
+        Assert.Contains("\"load_average\": \"3.10 2.50 2.00\"", json);
+    }
 }

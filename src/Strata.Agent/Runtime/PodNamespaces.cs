@@ -220,7 +220,9 @@ public static class PodNamespaces
             return;
         }
 
-        if (!PrivateDirectories.Any(d => volume.Target.StartsWith(d + "/", StringComparison.Ordinal)))
+        // /var/run/secrets/... (the service account mount) lies under the pod's /run: /var/run is a link to it.
+        string resolved = ResolveLinks(volume.Target);
+        if (!PrivateDirectories.Any(d => resolved.StartsWith(d + "/", StringComparison.Ordinal)))
         {
             throw new VolumeMountException(volume.Volume,
                 $"mount point {volume.Target} is not a {(directory ? "directory" : "file")} on the node; Strata's pods see the node's filesystem, so the kubelet makes mount points only under the pod's own /run and /tmp");
@@ -235,6 +237,24 @@ public static class PodNamespaces
             Directory.CreateDirectory(Path.GetDirectoryName(volume.Target)!);
             File.WriteAllBytes(volume.Target, []);
         }
+    }
+
+    // The path with every symlink among its existing ancestors replaced by its target (realpath, for the part that exists).
+    private static string ResolveLinks(string path)
+    {
+        string current = "/";
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            for (int hops = 0; hops < 40 && new FileInfo(next).LinkTarget is { } link; hops++)
+            {
+                next = Path.GetFullPath(link, current);
+            }
+
+            current = next;
+        }
+
+        return current;
     }
 
     // /etc/resolv.conf may be a symlink into /run (systemd-resolved), which is an empty tmpfs here: make its target.

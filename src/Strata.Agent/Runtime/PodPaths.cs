@@ -17,6 +17,9 @@ public sealed record PodPaths(string RootDir, string PodLogsDir)
     public string VolumeDirectory(string uid) => Path.Combine(PodDirectory(uid), "files");
 
     /// <summary>An emptyDir volume's directory, where the kubelet keeps it: pods/&lt;uid&gt;/volumes/kubernetes.io~empty-dir/&lt;name&gt;.</summary>
+    /// <summary>Where a projected volume's files are written (pkg/volume/projected's kubernetes.io~projected).</summary>
+    public string ProjectedVolume(string uid, string name) => Path.Combine(PodDirectory(uid), "volumes", "kubernetes.io~projected", name);
+
     public string EmptyDirVolume(string uid, string name) => Path.Combine(PodDirectory(uid), "volumes", "kubernetes.io~empty-dir", name);
 
     /// <summary>&lt;pod-logs-dir&gt;/&lt;ns&gt;_&lt;pod&gt;_&lt;uid&gt;.</summary>

@@ -25,8 +25,8 @@ public sealed class VolumeMountException(string volume, string reason)
 /// </summary>
 public static class PodVolumes
 {
-    /// <summary>The volume sources the kubelet mounts (pkg/volume/hostpath and pkg/volume/emptydir).</summary>
-    public static IReadOnlyList<string> Supported { get; } = ["hostPath", "emptyDir"];
+    /// <summary>The volume sources the kubelet mounts (pkg/volume/hostpath, pkg/volume/emptydir and pkg/volume/projected).</summary>
+    public static IReadOnlyList<string> Supported { get; } = ["hostPath", "emptyDir", "projected"];
 
     /// <summary>The binds for <paramref name="pod"/>; emptyDir sources lie under <paramref name="paths"/>' pod directory.</summary>
     public static IReadOnlyList<VolumeBind> Plan(V1Pod pod, PodPaths paths)
@@ -98,8 +98,14 @@ public static class PodVolumes
             return new VolumeBind(volume.Name, paths.EmptyDirVolume(pod.Metadata.Uid, volume.Name), target, readOnly, Tmpfs: medium == "Memory");
         }
 
+        if (volume.Projected is not null)
+        {
+            // The kubelet writes the files (ProjectedVolumes) before the sandbox; the pod only reads them, as upstream mounts them read-only.
+            return new VolumeBind(volume.Name, paths.ProjectedVolume(pod.Metadata.Uid, volume.Name), target, ReadOnly: true);
+        }
+
         string kind = KindOf(volume);
-        throw new VolumeMountException(volume.Name, $"{kind} volumes are not supported by Strata's kubelet (it mounts {string.Join(" and ", Supported)}); read the object through the API instead");
+        throw new VolumeMountException(volume.Name, $"{kind} volumes are not supported by Strata's kubelet (it mounts {string.Join(", ", Supported.SkipLast(1))} and {Supported[^1]}); read the object through the API instead");
     }
 
     // The JSON name of the volume's source, for the error: the one property that is set.

@@ -128,7 +128,7 @@ public sealed class SandboxManager(PodPaths paths, PodNetwork network)
             {
                 HostPathTypes.Prepare(bind.Volume, hostPath.Path, hostPath.Type);
             }
-            else if (!bind.Tmpfs && OperatingSystem.IsLinux())
+            else if (byName[bind.Volume].EmptyDir is not null && !bind.Tmpfs && OperatingSystem.IsLinux())
             {
                 // emptyDir is world-writable, as upstream makes it (pkg/volume/emptydir: perm 0777).
                 Directory.CreateDirectory(bind.Source, (UnixFileMode)0b111_111_111);

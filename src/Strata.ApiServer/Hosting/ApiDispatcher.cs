@@ -10,7 +10,7 @@ namespace Strata.ApiServer.Hosting;
 /// The whole HTTP surface: authentication, health and version, discovery, OpenAPI, then resources; every error as a
 /// metav1.Status.
 /// </summary>
-internal sealed class ApiDispatcher(ResourceHandler resources, ResourceCatalog catalog, string token, IOpenApiSource? openApi, ILogger logger)
+internal sealed class ApiDispatcher(ResourceHandler resources, ResourceCatalog catalog, Authentication.RequestAuthenticator authenticator, IOpenApiSource? openApi, ILogger logger)
 {
     private static readonly HashSet<string> PublicPaths = ["/healthz", "/livez", "/readyz", "/version"];
 
@@ -47,8 +47,10 @@ internal sealed class ApiDispatcher(ResourceHandler resources, ResourceCatalog c
         var path = context.Request.Path.Value ?? "/";
         try
         {
-            if (!PublicPaths.Contains(path.TrimEnd('/')) && !Authenticated(context.Request))
+            if (!PublicPaths.Contains(path.TrimEnd('/')) &&
+                await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, context.RequestAborted) is { Succeeded: false } refused)
             {
+                ApiServerLog.Unauthenticated(logger, context.Request.Method, path, refused.Error ?? "");
                 await ResourceHandler.WriteAsync(context, 401, ApiException.Status(401, "Unauthorized", "Unauthorized", null));
                 return;
             }
@@ -136,14 +138,6 @@ internal sealed class ApiDispatcher(ResourceHandler resources, ResourceCatalog c
         return new JsonObject { ["paths"] = new JsonArray(paths.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()) };
     }
 
-    private bool Authenticated(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.Ordinal) &&
-            System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(header[7..].Trim()), System.Text.Encoding.UTF8.GetBytes(token));
-    }
-
     private static async Task WriteErrorAsync(HttpContext context, ApiException e)
     {
         if (context.Response.HasStarted)
@@ -171,4 +165,7 @@ internal static partial class ApiServerLog
 
     [LoggerMessage(3, LogLevel.Information, "compacted the change log up to revision {Revision}")]
     public static partial void Compacted(ILogger logger, long revision);
+
+    [LoggerMessage(4, LogLevel.Information, "{Method} {Path}: unauthorized: {Reason}")]
+    public static partial void Unauthenticated(ILogger logger, string method, string path, string reason);
 }

@@ -51,6 +51,12 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public string KubeconfigPath { get; }
 
+    /// <summary>Answers TokenRequests (serviceaccounts/{name}/token); in-process clients pass it to <see cref="RegistryKubeClient"/>.</summary>
+    public Authentication.TokenRequests Tokens { get; private init; } = null!;
+
+    /// <summary>Signs and verifies service account tokens.</summary>
+    public Authentication.ServiceAccountTokens TokenSigner { get; private init; } = null!;
+
     /// <summary>The control loops hosted in-process (null when <see cref="ApiServerOptions.Controllers"/> is empty).</summary>
     public Controllers.ControllerManager? Controllers => _controllers;
 
@@ -59,6 +65,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
         var credentials = ServerCredentials.LoadOrCreate(Path.Combine(options.DataDirectory, "pki"));
+        var tokens = Authentication.ServiceAccountTokens.LoadOrCreate(Path.Combine(options.DataDirectory, "pki"), TimeProvider.System);
         IObjectStore store = options.EtcdServers is { } etcd
             ? await WatchCache.StartAsync(await EtcdObjectStore.ConnectAsync(etcd, cancellationToken))
             : SqliteObjectStore.Open(Path.Combine(options.DataDirectory, "state.db"), options.Durable);
@@ -70,6 +77,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         var clusterIps = PersistentAllocators.ClusterIps(allocators, options.ServiceClusterIpRange);
         var nodePorts = PersistentAllocators.NodePorts(allocators, options.ServiceNodePortRange);
         registry.Admissions.Add(new ServiceAdmission(clusterIps, nodePorts));
+        if (options.ServiceAccountAdmission)
+        {
+            registry.Admissions.Add(new Admission.ServiceAccountAdmission(registry));
+        }
+
         await registry.LoadCustomResourcesAsync(cancellationToken);
         await EnsureSystemNamespacesAsync(registry, catalog, cancellationToken);
 
@@ -104,9 +116,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         var app = builder.Build();
         var logger = (loggerFactory ?? app.Services.GetRequiredService<ILoggerFactory>()).CreateLogger("Strata.ApiServer");
         var kubelet = new KubeletProxy(registry, app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), credentials.Token, options.KubeletNetworkNamespace);
-        var handler = new ResourceHandler(registry, options, time) { Kubelet = kubelet };
+        var tokenRequests = new Authentication.TokenRequests(registry, tokens, time);
+        var handler = new ResourceHandler(registry, options, time) { Kubelet = kubelet, Tokens = tokenRequests };
         ApiServerWiring.Configure(handler);
-        var dispatcher = new ApiDispatcher(handler, catalog, credentials.Token, ApiServerWiring.OpenApi(catalog), logger);
+        var dispatcher = new ApiDispatcher(handler, catalog, new Authentication.RequestAuthenticator(credentials.Token, tokens, registry), ApiServerWiring.OpenApi(catalog), logger);
         app.Run(dispatcher.HandleAsync);
         try
         {
@@ -119,14 +132,15 @@ public sealed class ApiServerHost : IAsyncDisposable
             var server = addresses.Count > 0 ? addresses[0].GetLeftPart(UriPartial.Authority) : $"https://{options.Listen.FirstOrDefault()}";
             Kubeconfig.Write(kubeconfig, server, credentials.CaPem, credentials.Token);
             ApiServerLog.Serving(logger, string.Join(", ", addresses), options.DataDirectory);
-            var host = new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger);
+            var host = new ApiServerHost(app, kubelet, store, registry, credentials, addresses, kubeconfig, options, logger) { Tokens = tokenRequests, TokenSigner = tokens };
             if (options.Controllers.Count > 0)
             {
-                host._controllers = Strata.Controllers.ControllerManager.Start(new RegistryKubeClient(registry), new Controllers.ControllerManagerOptions
+                host._controllers = Strata.Controllers.ControllerManager.Start(new RegistryKubeClient(registry, tokenRequests), new Controllers.ControllerManagerOptions
                 {
                     Controllers = options.Controllers,
                     ClusterCidr = options.ClusterCidr,
                     NodeCidrMaskSize = options.NodeCidrMaskSize,
+                    RootCaPem = credentials.CaPem,
                 }, loggerFactory);
             }
 
@@ -171,6 +185,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         await _app.DisposeAsync();
         _kubelet.Dispose();
+        TokenSigner.Dispose();
         _stopping.Dispose();
     }
 

@@ -15,8 +15,29 @@ namespace Strata.ApiServer.Hosting;
 /// The controllers' client when they run inside <c>strata apiserver</c>: straight to the registry, with the same
 /// defaulting, validation, admission and watch semantics as a request over HTTPS, and no TLS or JSON framing between.
 /// </summary>
-public sealed class RegistryKubeClient(ObjectRegistry registry) : IKubeClient
+public sealed class RegistryKubeClient(ObjectRegistry registry, Authentication.TokenRequests? tokens = null) : IKubeClient, ITokenRequester
 {
+    public async Task<ServiceAccountToken> RequestTokenAsync(string ns, string serviceAccount, ServiceAccountTokenRequest request, CancellationToken cancellationToken = default)
+    {
+        if (tokens is null)
+        {
+            throw new KubeApiException(404, "NotFound", "this API server issues no service account tokens");
+        }
+
+        var spec = new JsonObject
+        {
+            ["audiences"] = new JsonArray([.. request.Audiences.Select(a => (JsonNode)JsonValue.Create(a))]),
+            ["expirationSeconds"] = request.ExpirationSeconds,
+        };
+        if (request.PodName is { } pod)
+        {
+            spec["boundObjectRef"] = new JsonObject { ["kind"] = "Pod", ["apiVersion"] = "v1", ["name"] = pod, ["uid"] = request.PodUid };
+        }
+
+        var answer = await Call(() => tokens.CreateAsync(ns, serviceAccount, new JsonObject { ["spec"] = spec }, cancellationToken));
+        return new ServiceAccountToken((string)answer["status"]!["token"]!, DateTimeOffset.Parse((string)answer["status"]!["expirationTimestamp"]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public async Task<ObjectList<T>> ListAsync<T>(ListRequest request, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {

@@ -188,6 +188,7 @@ public static class Discovery
         "status" => ((r.Group, r.Version, r.Kind), ["get", "patch", "update"]),
         "scale" => (("autoscaling", "v1", "Scale"), ["get", "patch", "update"]),
         "binding" => (("", "v1", "Binding"), ["create"]),
+        "token" => (("authentication.k8s.io", "v1", "TokenRequest"), ["create"]),
         "finalize" => ((r.Group, r.Version, r.Kind), ["update"]),
         "log" => (("", "v1", "Pod"), ["get"]),
         "exec" => (("", "v1", "PodExecOptions"), ["create", "get"]),

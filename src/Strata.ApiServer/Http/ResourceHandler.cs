@@ -29,6 +29,9 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
     /// <summary>Where <c>pods/log</c> and <c>pods/exec</c> go; without one they answer 503.</summary>
     public KubeletProxy? Kubelet { get; set; }
 
+    /// <summary>Answers <c>serviceaccounts/{name}/token</c> (TokenRequest); without it that subresource is not found.</summary>
+    public Authentication.TokenRequests? Tokens { get; set; }
+
     /// <summary>Applies a PATCH body of the given content type to the current object.</summary>
     public IPatcher? Patcher { get; set; }
 
@@ -80,6 +83,9 @@ public sealed class ResourceHandler(ObjectRegistry registry, ApiServerOptions op
                 break;
             case "POST" when path.Name is null:
                 await WriteObjectAsync(context, 201, resource, await registry.CreateAsync(resource, ns, CheckFields(context, resource, In(context, await ReadBodyAsync(request))), IsDryRun(query), ct));
+                break;
+            case "POST" when path.Subresource == "token" && Tokens is not null:
+                await WriteAsync(context, 201, await Tokens.CreateAsync(ns!, path.Name, await ReadBodyAsync(request), ct));
                 break;
             case "POST" when path.Subresource == "binding":
                 await BindAsync(context, resource, ns!, path.Name);

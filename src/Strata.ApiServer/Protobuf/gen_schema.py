@@ -24,6 +24,7 @@ PACKAGES = [
     ("apimachinery", "pkg/apis/meta/v1", "meta.k8s.io/v1"),
     ("api", "core/v1", "v1"),
     ("api", "apps/v1", "apps/v1"),
+    ("api", "authentication/v1", "authentication.k8s.io/v1"),
     ("api", "autoscaling/v1", "autoscaling/v1"),
     ("api", "batch/v1", "batch/v1"),
     ("api", "coordination/v1", "coordination.k8s.io/v1"),

@@ -12,7 +12,7 @@ public static class BuiltinResources
         Core("endpoints", "Endpoints", true, ["ep"], [], []),
         Core("secrets", "Secret", true, [], [], []),
         Core("configmaps", "ConfigMap", true, ["cm"], [], []),
-        Core("serviceaccounts", "ServiceAccount", true, ["sa"], [], []),
+        Core("serviceaccounts", "ServiceAccount", true, ["sa"], [], ["token"]),
         Core("events", "Event", true, ["ev"], [], []),
         Apps("deployments", "Deployment", ["deploy"], ["scale", "status"]),
         Apps("replicasets", "ReplicaSet", ["rs"], ["scale", "status"]),

@@ -36,10 +36,14 @@ internal static class ApiServerCommand
         };
         var advertise = new Option<string?>("--advertise-address") { Description = "The address the kubernetes Service's endpoints point at." };
         var kubeletNetns = new Option<string?>("--kubelet-netns") { Description = "Dial kubelets (logs, exec) from this network namespace, such as a lab's underlay." };
+        var disableAdmission = new Option<string[]>("--disable-admission-plugins")
+        {
+            Description = "Admission plugins to turn off, comma-separated (ServiceAccount: pods get no service account token volume).",
+        };
         var flags = new ControllerFlags();
         var command = new Command("apiserver", "Serve the Kubernetes API (kubectl-compatible) from a SQLite store, with the control loops in-process.")
         {
-            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise, kubeletNetns,
+            listen, listenFd, dataDir, kubeconfig, etcd, durable, serviceRange, nodePortRange, advertise, kubeletNetns, disableAdmission,
         };
         foreach (var option in flags.All)
         {
@@ -48,6 +52,13 @@ internal static class ApiServerCommand
 
         command.SetAction(async (result, cancellationToken) =>
         {
+            var disabled = (result.GetValue(disableAdmission) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            if (disabled.FirstOrDefault(p => p != "ServiceAccount") is { } unknown)
+            {
+                Console.Error.WriteLine($"strata: --disable-admission-plugins: \"{unknown}\" is not an admission plugin that can be turned off (ServiceAccount is)");
+                return 1;
+            }
+
             var options = new ApiServerOptions
             {
                 Listen = [.. result.GetValue(listen)!],
@@ -62,6 +73,7 @@ internal static class ApiServerCommand
                 Controllers = flags.ControllerNames(result),
                 ClusterCidr = result.GetValue(flags.ClusterCidr)!,
                 NodeCidrMaskSize = result.GetValue(flags.NodeCidrMaskSize),
+                ServiceAccountAdmission = !disabled.Contains("ServiceAccount"),
             };
             using var loggerFactory = ControllerFlags.ConsoleLogging();
             ApiServerHost host;

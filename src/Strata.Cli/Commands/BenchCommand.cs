@@ -188,14 +188,15 @@ internal static class BenchCommand
     {
         var services = new Option<int>("--services") { Description = "ClusterIP Services.", DefaultValueFactory = _ => 1000 };
         var headless = new Option<int>("--headless") { Description = "Headless Services of 3 endpoints each.", DefaultValueFactory = _ => 200 };
-        var seconds = new Option<int>("--seconds") { Description = "dnsperf run time per server.", DefaultValueFactory = _ => 10 };
-        var command = new Command("dns", "dnsperf against strata dns and BIND 9 named serving the same cluster names, each pinned to one core.")
+        var seconds = new Option<int>("--seconds") { Description = "dnsperf run time per server, over UDP and again over TCP.", DefaultValueFactory = _ => 10 };
+        var soak = new Option<int>("--soak") { Description = "Seconds of a further UDP run per server with its RSS sampled every 5 s (0: none).", DefaultValueFactory = _ => 60 };
+        var command = new Command("dns", "dnsperf against strata dns and BIND 9 named serving the same cluster names, each pinned to one core: UDP, TCP and a memory soak.")
         {
-            json, output, services, headless, seconds,
+            json, output, services, headless, seconds, soak,
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
-            var benchmark = new DnsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(services), result.GetValue(headless), result.GetValue(seconds));
+            var benchmark = new DnsBenchmark(LabCommands.ResolveStrata(null), result.GetValue(services), result.GetValue(headless), result.GetValue(seconds), result.GetValue(soak));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench dns: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)

@@ -13,7 +13,10 @@ internal static class DnsCommand
 {
     public static Command Build()
     {
-        var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "The kubeconfig to reach the API server with; without it, the pod's service account (in-cluster: the kubernetes Service, the mounted token and CA).",
+        };
         var listen = new Option<string>("--listen")
         {
             Description = "Address and port for UDP and TCP, e.g. 127.0.0.1:53 or [::]:53.",
@@ -65,7 +68,7 @@ internal static class DnsCommand
             RemoteKubeClient client;
             try
             {
-                client = RemoteKubeClient.FromKubeconfig(result.GetValue(kubeconfig)!);
+                client = result.GetValue(kubeconfig) is { } path ? RemoteKubeClient.FromKubeconfig(path) : InCluster();
             }
             catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
             {
@@ -108,4 +111,11 @@ internal static class DnsCommand
         });
         return command;
     }
+
+    // client-go's rest.InClusterConfig: KUBERNETES_SERVICE_HOST/PORT and the service account files the kubelet mounts.
+    private static RemoteKubeClient InCluster() =>
+        k8s.KubernetesClientConfiguration.IsInCluster()
+            ? new RemoteKubeClient(k8s.KubernetesClientConfiguration.InClusterConfig())
+            : throw new KubeConfigException("not given, and not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set and " +
+                "/var/run/secrets/kubernetes.io/serviceaccount/token present (unable to load in-cluster configuration)");
 }

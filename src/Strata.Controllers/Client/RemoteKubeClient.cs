@@ -14,7 +14,7 @@ namespace Strata.Controllers.Client;
 /// pipeline: TLS, client certificates, tokens, exec plugins). Requests are built from <see cref="ResourceType"/> paths;
 /// a <c>metav1.Status</c> failure becomes a <see cref="KubeApiException"/>.
 /// </summary>
-public sealed class RemoteKubeClient : IKubeClient, IDisposable
+public sealed class RemoteKubeClient : IKubeClient, ITokenRequester, IDisposable
 {
     // client-go's reflector asks for watches of 5-10 minutes (minWatchTimeout) so that load spreads over servers.
     private const int WatchTimeoutSeconds = 300;
@@ -163,6 +163,25 @@ public sealed class RemoteKubeClient : IKubeClient, IDisposable
             ["target"] = new JsonObject { ["kind"] = "Node", ["apiVersion"] = "v1", ["name"] = nodeName },
         };
         await SendAsync(HttpMethod.Post, ResourceType.Of<V1Pod>().ObjectPath(ns, podName) + "/binding", binding, cancellationToken);
+    }
+
+    public async Task<ServiceAccountToken> RequestTokenAsync(string ns, string serviceAccount, ServiceAccountTokenRequest request, CancellationToken cancellationToken = default)
+    {
+        var spec = new JsonObject
+        {
+            ["audiences"] = new JsonArray([.. request.Audiences.Select(a => (JsonNode)JsonValue.Create(a))]),
+            ["expirationSeconds"] = request.ExpirationSeconds,
+        };
+        if (request.PodName is { } pod)
+        {
+            spec["boundObjectRef"] = new JsonObject { ["kind"] = "Pod", ["apiVersion"] = "v1", ["name"] = pod, ["uid"] = request.PodUid };
+        }
+
+        var body = new JsonObject { ["kind"] = "TokenRequest", ["apiVersion"] = "authentication.k8s.io/v1", ["metadata"] = new JsonObject { ["name"] = serviceAccount }, ["spec"] = spec };
+        var answer = Parse(await SendAsync(HttpMethod.Post, ResourceType.Of<V1ServiceAccount>().ObjectPath(ns, serviceAccount) + "/token", body, cancellationToken));
+        var token = (string?)answer["status"]?["token"] ?? throw new KubeApiException(500, "InternalError", $"the TokenRequest for {ns}/{serviceAccount} was answered without a token");
+        var expires = DateTimeOffset.Parse((string?)answer["status"]?["expirationTimestamp"] ?? "0001-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        return new ServiceAccountToken(token, expires);
     }
 
     public async Task<V1Namespace> FinalizeNamespaceAsync(V1Namespace ns, CancellationToken cancellationToken = default)

@@ -86,7 +86,7 @@ public sealed class KubeletVolumeTests
             l => l.Select(e => e.InvolvedObject.Name).Distinct().Count() == 2, "a FailedMount event for each pod");
         Assert.Equal($"MountVolume.SetUp failed for volume \"missing\" : hostPath type check failed: {path} is not a file",
             events.First(e => e.InvolvedObject.Name == "badvolume").Message);
-        Assert.Equal("MountVolume.SetUp failed for volume \"config\" : configMap volumes are not supported by Strata's kubelet (it mounts hostPath and emptyDir); read the object through the API instead",
+        Assert.Equal("MountVolume.SetUp failed for volume \"config\" : configMap volumes are not supported by Strata's kubelet (it mounts hostPath, emptyDir and projected); read the object through the API instead",
             events.First(e => e.InvolvedObject.Name == "configmap").Message);
         Assert.All(events, e => Assert.Equal("Warning", e.Type));
         Assert.False(File.Exists(path), "a File hostPath is never created");

@@ -43,7 +43,8 @@ public sealed class CrashTests : IDisposable
         using (var http = await StartAsync(port))
         {
             var list = JsonNode.Parse(await http.GetStringAsync("/api/v1/namespaces/default/configmaps"))!;
-            var items = list["items"]!.AsArray();
+            // Besides the root CA the root-ca-cert-publisher keeps in every namespace.
+            var items = new JsonArray([.. list["items"]!.AsArray().Where(i => (string?)i!["metadata"]!["name"] != "kube-root-ca.crt").Select(i => i!.DeepClone())]);
             Assert.Equal(50, items.Count);
             Assert.Equal("49", (string?)items.Single(i => (string?)i!["metadata"]!["name"] == "c49")!["data"]!["i"]);
 

@@ -19,7 +19,7 @@ public sealed class ControlPlane : IAsyncDisposable
 
     public TestApiServer Server { get; }
 
-    public IKubeClient Client => new RegistryKubeClient(Server.Host.Registry);
+    public IKubeClient Client => new RegistryKubeClient(Server.Host.Registry, Server.Host.Tokens);
 
     public static Task<ControlPlane> StartAsync(params string[] controllers) => StartAsync(new ApiServerOptions(), controllers);
 

@@ -261,6 +261,7 @@ public sealed class PodSyncLoop : Controller
             var dns = ResolvConf.ForPod(pod, ResolvConf.Parse(Node.NodeFacts.ReadOr(_config.NodeResolvConf, string.Empty)), _config.ClusterDns, _config.ClusterDomain);
             string hostname = pod.Spec.HostNetwork == true ? System.Net.Dns.GetHostName() : HostsFile.Hostname(pod);
             string nodeHosts = Node.NodeFacts.ReadOr(_config.NodeHostsFile, string.Empty);
+            await ProjectedVolumes.PrepareAsync(pod, _sandboxes.Paths, new ApiProjectedSources(_client), cancellationToken);
             var timings = await Task.Run(() => _sandboxes.Create(runtime.Checkpoint, pod, _config.NodeIp,
                 ips => new PodEtcFiles(ResolvConf.Render(dns), HostsFile.ForPod(pod, ips, nodeHosts, _config.ClusterDomain), hostname), cancellationToken), CancellationToken.None);
             runtime.SandboxReady = true;
