@@ -196,16 +196,7 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
 
                 try
                 {
-                    if (reservation.DryRun)
-                    {
-                        await nodePorts.ReadAsync(a => { a.Allocate(nodePort); return true; }, ct);
-                        reservation.Checked.Add(nodePort);
-                    }
-                    else
-                    {
-                        await nodePorts.AllocateAsync(nodePort, ct);
-                        reservation.AllocatedPorts.Add(nodePort);
-                    }
+                    await ReservePortAsync(nodePort, reservation, ct);
                 }
                 catch (AllocationException e)
                 {
@@ -224,18 +215,11 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
             int next;
             try
             {
-                next = reservation.DryRun
-                    ? await nodePorts.ReadAsync(a => a.AllocateNext(), ct)
-                    : await nodePorts.AllocateNextAsync(ct);
+                next = await AllocateNextPortAsync(reservation, ct);
             }
             catch (AllocationException e)
             {
                 throw ApiException.Internal(AllocationErrors.NodePortFailed(e));
-            }
-
-            if (!reservation.DryRun)
-            {
-                reservation.AllocatedPorts.Add(next);
             }
 
             port["nodePort"] = next;
@@ -280,15 +264,7 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
         {
             try
             {
-                if (reservation.DryRun)
-                {
-                    await nodePorts.ReadAsync(a => { a.Allocate(requested); return true; }, ct);
-                }
-                else
-                {
-                    await nodePorts.AllocateAsync(requested, ct);
-                    reservation.AllocatedPorts.Add(requested);
-                }
+                await ReservePortAsync(requested, reservation, ct);
             }
             catch (AllocationException e)
             {
@@ -298,24 +274,42 @@ public sealed class ServiceAdmission(PersistentAllocator<ClusterIpAllocator> clu
             return;
         }
 
-        int next;
         try
         {
-            next = reservation.DryRun
-                ? await nodePorts.ReadAsync(a => a.AllocateNext(), ct)
-                : await nodePorts.AllocateNextAsync(ct);
+            spec["healthCheckNodePort"] = await AllocateNextPortAsync(reservation, ct);
         }
         catch (AllocationException e)
         {
             throw ApiException.Internal(AllocationErrors.HealthCheckNodePortNotAllocated(e));
         }
+    }
 
-        if (!reservation.DryRun)
+    /// <summary>Reserves a port asked for (a dry run only checks that it is free); throws <see cref="AllocationException"/>.</summary>
+    private async Task ReservePortAsync(int port, Reservation reservation, CancellationToken ct)
+    {
+        if (reservation.DryRun)
         {
-            reservation.AllocatedPorts.Add(next);
+            await nodePorts.ReadAsync(a => { a.Allocate(port); return true; }, ct);
+            reservation.Checked.Add(port);
+        }
+        else
+        {
+            await nodePorts.AllocateAsync(port, ct);
+            reservation.AllocatedPorts.Add(port);
+        }
+    }
+
+    /// <summary>The next free port, held by the reservation (a dry run only picks it); throws <see cref="AllocationException"/>.</summary>
+    private async Task<int> AllocateNextPortAsync(Reservation reservation, CancellationToken ct)
+    {
+        if (reservation.DryRun)
+        {
+            return await nodePorts.ReadAsync(a => a.AllocateNext(), ct);
         }
 
-        spec["healthCheckNodePort"] = next;
+        var next = await nodePorts.AllocateNextAsync(ct);
+        reservation.AllocatedPorts.Add(next);
+        return next;
     }
 
     private static bool NeedsHealthCheckNodePort(JsonObject? spec) =>
