@@ -140,6 +140,24 @@ public static class GatewayPlanner
     }
 
     /// <summary>
+    /// The query parameters of a query string ("?a=1&amp;b=2"), names compared case-sensitively (HTTPQueryParamMatch:
+    /// an exact string match); a repeated parameter keeps its first value.
+    /// </summary>
+    public static Dictionary<string, string> ParseQuery(string query)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = Uri.UnescapeDataString((equals >= 0 ? pair[..equals] : pair).Replace('+', ' '));
+            var value = equals >= 0 ? Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' ')) : "";
+            result.TryAdd(name, value);
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The Location of a RequestRedirect (HTTPRequestRedirectFilter docs): scheme and hostname default to the request's;
     /// the port to the scheme's well-known port when a scheme is given, else to the listener's; 80 for http and 443 for
     /// https are left out. The query is kept.

@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 using Strata.Ingress.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -46,10 +44,10 @@ public sealed class GatewayProxy : IDisposable
     public async Task HandleAsync(HttpContext context, int listenerPort)
     {
         var http = context.Request;
-        var query = new Lazy<Dictionary<string, StringValues>>(() => QueryHelpers.ParseQuery(http.QueryString.Value));
+        var query = new Lazy<Dictionary<string, string>>(() => GatewayPlanner.ParseQuery(http.QueryString.Value ?? ""));
         var request = new GatewayRequest(listenerPort, http.Scheme, http.Method, http.Host.Value ?? "", http.Path.Value ?? "/", http.QueryString.Value ?? "",
             name => http.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
-            name => query.Value.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null);
+            name => query.Value.GetValueOrDefault(name));
         var plan = GatewayPlanner.Plan(Config, request, Random.Shared.Next);
         if (plan is GatewayLocalResponse local)
         {
