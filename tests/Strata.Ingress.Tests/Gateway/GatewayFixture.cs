@@ -104,6 +104,10 @@ internal static class GatewayFixture
     public static string[] StatusLines(GatewayConfig config, string prefix) =>
         [.. GatewayConfigText.Render(config).Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))];
 
+    /// <summary>The listener lines of one Gateway's status.</summary>
+    public static string[] ListenerLines(GatewayConfig config, string gateway) =>
+        StatusLines(config with { Ports = [], Classes = [], Routes = [], Gateways = [config.Gateways.Single(g => g.Key == gateway)] }, "  listener ");
+
     /// <summary>The request headers a forward would send, after the filters: applied to <paramref name="headers"/>.</summary>
     public static Dictionary<string, string> ForwardedHeaders(GatewayForward forward, IDictionary<string, string> headers)
     {
