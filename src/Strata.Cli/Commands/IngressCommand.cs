@@ -26,9 +26,11 @@ internal static class IngressCommand
         var controllerClass = new Option<string>("--controller-class") { Description = "The IngressClass spec.controller this controller serves.", DefaultValueFactory = _ => IngressClassIdentity.DefaultController };
         var publish = new Option<string[]>("--publish-address") { Description = "The address(es) written to status.loadBalancer.ingress (default: $POD_IP, else this host's first IPv4 address)." };
         var dump = new Option<bool>("--dump") { Description = "Print the route table once it is built from the cluster, and exit." };
+        var gateway = new Option<bool>("--gateway") { Description = "Serve the Gateway API (GatewayClass, Gateway, HTTPRoute, ReferenceGrant) instead of Ingresses, on the listeners' ports." };
+        var gatewayController = new Option<string>("--gateway-controller-name") { Description = "The GatewayClass spec.controllerName this controller serves.", DefaultValueFactory = _ => Strata.Ingress.Gateway.GatewayConfigBuilder.DefaultControllerName };
         var command = new Command("ingress", "Run the ingress controller: Ingress, IngressClass, Services, EndpointSlices and Secrets to a Kestrel + YARP proxy.")
         {
-            kubeconfig, manifest, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, dump,
+            kubeconfig, manifest, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, dump, gateway, gatewayController,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -36,6 +38,12 @@ internal static class IngressCommand
             {
                 Console.Error.WriteLine($"strata: --bind-address: \"{result.GetValue(bind)}\" is not an IP address");
                 return 1;
+            }
+
+            if (result.GetValue(gateway))
+            {
+                return await GatewayMode.RunAsync(result.GetValue(kubeconfig), result.GetValue(manifest), address, result.GetValue(gatewayController)!,
+                    result.GetValue(publish) is { Length: > 0 } gatewayAddresses ? gatewayAddresses : DefaultPublishAddresses(), result.GetValue(dump), cancellationToken);
             }
 
             var identity = new IngressClassIdentity(result.GetValue(ingressClass)!, result.GetValue(controllerClass)!);
