@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using Strata.Controllers.Client;
+using Strata.Controllers.GatewayApi;
 
 namespace Strata.Lab;
 
@@ -22,6 +23,7 @@ public static partial class LabAddons
     private static readonly Type[] Kinds =
     [
         typeof(V1Namespace), typeof(V1ConfigMap), typeof(V1ServiceAccount), typeof(V1Service), typeof(V1DaemonSet), typeof(V1Deployment), typeof(V1IngressClass),
+        typeof(V1CustomResourceDefinition), typeof(V1GatewayClass),
     ];
 
     /// <summary>The manifests built into this assembly, in file-name order.</summary>
@@ -59,7 +61,7 @@ public static partial class LabAddons
         List<object> documents;
         try
         {
-            documents = KubernetesYaml.LoadAllFromString(rendered);
+            documents = KubernetesYaml.LoadAllFromString(rendered, GatewayApiTypes.WithBuiltIn);
         }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidOperationException or ArgumentException)
         {
@@ -112,6 +114,8 @@ public static partial class LabAddons
             V1DaemonSet o => ApplyOneAsync(client, o, cancellationToken),
             V1Deployment o => ApplyOneAsync(client, o, cancellationToken),
             V1IngressClass o => ApplyOneAsync(client, o, cancellationToken),
+            V1CustomResourceDefinition o => ApplyOneAsync(client, o, cancellationToken),
+            V1GatewayClass o => ApplyOneAsync(client, o, cancellationToken),
             _ => throw new System.Diagnostics.UnreachableException($"Parse admitted kind {obj.Kind}"),
         };
 

@@ -45,7 +45,7 @@ public sealed class LabAddonsTests
     [InlineData("kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: x\ndata:\n  a: ${NETWORK}\n",
         "addon bad.yaml, line 6: unknown token ${NETWORK} (known: CLUSTER_CIDR, SERVICE_CIDR, CLUSTER_DNS, CLUSTER_DOMAIN, BACKEND, PROXY_MODE)")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n",
-        "addon bad.yaml, document 1: kind Pod is not one the lab applies (Namespace, ConfigMap, ServiceAccount, Service, DaemonSet, Deployment, IngressClass)")]
+        "addon bad.yaml, document 1: kind Pod is not one the lab applies (Namespace, ConfigMap, ServiceAccount, Service, DaemonSet, Deployment, IngressClass, CustomResourceDefinition, GatewayClass)")]
     [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: x\n", "addon bad.yaml, document 1: not a Kubernetes object with metadata.name")]
     public void BadManifestsAreNamedByFileAndPlace(string text, string message)
     {
@@ -82,5 +82,26 @@ public sealed class LabAddonsTests
         var config = await client.GetAsync<V1ConfigMap>("kube-flannel", "kube-flannel-cfg");
         Assert.Contains("\"Type\": \"vxlan\"", config!.Data["net-conf.json"]);
         Assert.NotNull(await client.GetAsync<V1Namespace>(null, "kube-flannel"));
+    }
+
+    [Fact]
+    public async Task TheGatewayApiCrdsApplyBeforeTheGatewayClassStrata()
+    {
+        var files = LabAddons.BuiltIn.Select(a => a.File).ToList();
+        var crds = files.Where(f => f.StartsWith("gateway-api-crds-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, crds.Count);
+        Assert.All(crds, f => Assert.True(files.IndexOf(f) < files.IndexOf("strata-gateway.yaml"), f));
+
+        await using var server = await TestApiServer.StartAsync();
+        var client = new RegistryKubeClient(server.Host.Registry);
+        var tokens = LabAddons.Tokens(Spec);
+        foreach (var addon in LabAddons.BuiltIn.Where(a => a.File.StartsWith("gateway-api-crds-", StringComparison.Ordinal) || a.File == "strata-gateway.yaml"))
+        {
+            await LabAddons.ApplyAsync(client, addon.File, LabAddons.Parse(addon.File, LabAddons.Render(addon, tokens)));
+        }
+
+        var gatewayClass = await client.GetAsync<Strata.Controllers.GatewayApi.V1GatewayClass>(null, "strata");
+        Assert.Equal("strata.dev/gateway-controller", gatewayClass!.Spec.ControllerName);
+        Assert.NotNull(await client.GetAsync<V1CustomResourceDefinition>(null, "httproutes.gateway.networking.k8s.io"));
     }
 }

@@ -278,6 +278,9 @@ public sealed class ReferenceGrantTo
 /// <summary>The kinds above by apiVersion/kind, for <c>KubernetesYaml</c>'s type map.</summary>
 public static class GatewayApiTypes
 {
+    /// <summary>KubernetesClient's built-in kinds plus the Gateway API's (a type map replaces the default one, so both are needed).</summary>
+    public static IDictionary<string, Type> WithBuiltIn => WithBuiltInMap.Value;
+
     public static IReadOnlyDictionary<string, Type> ByApiVersionKind { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)
     {
         [$"{GatewayApiGroup.Name}/{GatewayApiGroup.Version}/GatewayClass"] = typeof(V1GatewayClass),
@@ -285,4 +288,19 @@ public static class GatewayApiTypes
         [$"{GatewayApiGroup.Name}/{GatewayApiGroup.Version}/HTTPRoute"] = typeof(V1HttpRoute),
         [$"{GatewayApiGroup.Name}/{GatewayApiGroup.ReferenceGrantVersion}/ReferenceGrant"] = typeof(V1Beta1ReferenceGrant),
     };
+
+    private static readonly Lazy<Dictionary<string, Type>> WithBuiltInMap = new(() =>
+    {
+        var map = typeof(V1Pod).Assembly.GetTypes()
+            .Select(t => (Type: t, Entity: System.Reflection.CustomAttributeExtensions.GetCustomAttribute<KubernetesEntityAttribute>(t)))
+            .Where(t => t.Entity is not null)
+            .GroupBy(t => string.IsNullOrEmpty(t.Entity!.Group) ? $"{t.Entity!.ApiVersion}/{t.Entity!.Kind}" : $"{t.Entity!.Group}/{t.Entity!.ApiVersion}/{t.Entity!.Kind}")
+            .ToDictionary(g => g.Key, g => g.First().Type, StringComparer.Ordinal);
+        foreach (var (key, type) in ByApiVersionKind)
+        {
+            map[key] = type;
+        }
+
+        return map;
+    });
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using k8s;
 using k8s.Models;
 using Strata.Controllers.GatewayApi;
@@ -13,27 +12,12 @@ namespace Strata.Ingress.Gateway;
 /// </summary>
 public static class GatewayManifest
 {
-    private static readonly Lazy<Dictionary<string, Type>> TypeMap = new(() =>
-    {
-        var map = typeof(V1Pod).Assembly.GetTypes()
-            .Select(t => (Type: t, Entity: t.GetCustomAttribute<KubernetesEntityAttribute>()))
-            .Where(t => t.Entity is not null)
-            .GroupBy(t => string.IsNullOrEmpty(t.Entity!.Group) ? $"{t.Entity.ApiVersion}/{t.Entity.Kind}" : $"{t.Entity.Group}/{t.Entity.ApiVersion}/{t.Entity.Kind}")
-            .ToDictionary(g => g.Key, g => g.First().Type, StringComparer.Ordinal);
-        foreach (var (key, type) in GatewayApiTypes.ByApiVersionKind)
-        {
-            map[key] = type;
-        }
-
-        return map;
-    });
-
     /// <summary>The objects of a YAML text, with the Gateway API kinds known.</summary>
     public static List<object> Load(string yaml)
     {
         try
         {
-            return KubernetesYaml.LoadAllFromString(yaml, TypeMap.Value);
+            return KubernetesYaml.LoadAllFromString(yaml, GatewayApiTypes.WithBuiltIn);
         }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or ArgumentException or InvalidOperationException)
         {
