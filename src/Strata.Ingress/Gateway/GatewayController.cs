@@ -241,6 +241,29 @@ public sealed class GatewayController : IAsyncDisposable
                 },
             }, cancellationToken);
         }
+
+        await ForgetStaleParentsAsync(config, cancellationToken);
+    }
+
+    /// <summary>A route no longer attached to any Gateway of ours (the Gateway or its class went away) loses our parent entries.</summary>
+    private async Task ForgetStaleParentsAsync(GatewayConfig config, CancellationToken cancellationToken)
+    {
+        var reported = config.Routes.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var route in _routes.List())
+        {
+            var parents = route.Status?.Parents ?? [];
+            if (reported.Contains(GatewayConfigBuilder.KeyOf(route)) || !parents.Any(p => p.ControllerName == _builder.ControllerName))
+            {
+                continue;
+            }
+
+            await WriteAsync(new V1HttpRoute
+            {
+                Metadata = route.Metadata,
+                Spec = route.Spec,
+                Status = new HttpRouteStatus { Parents = [.. parents.Where(p => p.ControllerName != _builder.ControllerName)] },
+            }, cancellationToken);
+        }
     }
 
     private async Task WriteAsync<T>(T obj, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>

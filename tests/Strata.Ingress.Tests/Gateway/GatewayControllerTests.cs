@@ -139,6 +139,11 @@ public sealed class GatewayControllerTests
         api.KubectlOk("patch", "gateway", "gw", "--type=json", "-p", """[{"op":"remove","path":"/spec/listeners/1"}]""");
         var bumped = await EventuallyAsync(() => api.KubectlOk("get", "gateway", "gw", "-o", "jsonpath={.status.conditions[0].observedGeneration} {.status.conditions[0].reason}"), t => t.StartsWith('2'), cancel.Token);
         Assert.Equal("2 Accepted", bumped);
+
+        // Without the Gateway, our parent entry goes and the other controller's stays.
+        api.KubectlOk("delete", "gateway", "gw");
+        Assert.Equal("example.com/other", await EventuallyAsync(() => api.KubectlOk("get", "httproute", "web", "-o", "jsonpath={.status.parents[*].controllerName}"),
+            t => !t.Contains("strata.dev", StringComparison.Ordinal), cancel.Token));
     }
 
     private static string Conditions(JsonElement status) =>
