@@ -370,11 +370,11 @@ public sealed class GatewayConfigBuilder(string controllerName, IReadOnlyList<st
                 var backend = ResolveBackend(route, backendRef, services, resolver, grants, ParseFilters(backendRef.Filters, $"rule[{r}] backendRef {backendRef.Name}", ref unsupported));
                 if (backend.Invalid is { } problem)
                 {
-                    refsReason ??= problem.Split(':')[0];
-                    refsProblems.Add(problem[(problem.IndexOf(':', StringComparison.Ordinal) + 2)..]);
+                    refsReason ??= backend.InvalidReason;
+                    refsProblems.Add(problem);
                 }
 
-                backends.Add(backend.Invalid is { } p ? backend with { Invalid = p[(p.IndexOf(':', StringComparison.Ordinal) + 2)..] } : backend);
+                backends.Add(backend);
             }
 
             var matches = rule.Matches is { Count: > 0 } given ? given : [new HttpRouteMatch()];
@@ -480,7 +480,7 @@ public sealed class GatewayConfigBuilder(string controllerName, IReadOnlyList<st
         _ => null,
     };
 
-    /// <summary>A backendRef to its Service, or "Reason: message" in <see cref="WeightedBackend.Invalid"/>.</summary>
+    /// <summary>A backendRef to its Service, or the reason and message of why it cannot be used.</summary>
     private static WeightedBackend ResolveBackend(V1HttpRoute route, HttpBackendRef backendRef, Dictionary<string, V1Service> services, ServiceResolver resolver, ReferenceGrants grants, List<RouteFilter> filters)
     {
         var routeNamespace = route.Metadata.NamespaceProperty;
@@ -492,28 +492,28 @@ public sealed class GatewayConfigBuilder(string controllerName, IReadOnlyList<st
         var kind = backendRef.Kind ?? "Service";
         if (group != "" || kind != "Service")
         {
-            return new WeightedBackend(display, weight, null, $"{ReasonInvalidKind}: backendRef {(group.Length > 0 ? group + "/" : "")}{kind} {key} is not a core Service", filters);
+            return new WeightedBackend(display, weight, null, $"backendRef {(group.Length > 0 ? group + "/" : "")}{kind} {key} is not a core Service", filters) { InvalidReason = ReasonInvalidKind };
         }
 
         if (ns != routeNamespace && !grants.Permits(GatewayApiGroup.Name, "HTTPRoute", routeNamespace, "", "Service", ns, backendRef.Name))
         {
-            return new WeightedBackend(display, weight, null, $"{ReasonRefNotPermitted}: backendRef Service {key} is in another namespace and no ReferenceGrant there allows it", filters);
+            return new WeightedBackend(display, weight, null, $"backendRef Service {key} is in another namespace and no ReferenceGrant there allows it", filters) { InvalidReason = ReasonRefNotPermitted };
         }
 
         if (!services.ContainsKey(key))
         {
-            return new WeightedBackend(display, weight, null, $"{ReasonBackendNotFound}: Service {key} not found", filters);
+            return new WeightedBackend(display, weight, null, $"Service {key} not found", filters) { InvalidReason = ReasonBackendNotFound };
         }
 
         if (backendRef.Port is not { } port)
         {
-            return new WeightedBackend(display, weight, null, $"{ReasonUnsupportedValue}: backendRef Service {key} needs a port", filters);
+            return new WeightedBackend(display, weight, null, $"backendRef Service {key} needs a port", filters) { InvalidReason = ReasonBackendNotFound };
         }
 
         var target = resolver.Resolve(ns, new V1IngressServiceBackend { Name = backendRef.Name, Port = new V1ServiceBackendPort { Number = port } });
         if (target.Problem is { } problem && problem.Contains("has no port", StringComparison.Ordinal))
         {
-            return new WeightedBackend(display, weight, null, $"{ReasonBackendNotFound}: {problem}", filters);
+            return new WeightedBackend(display, weight, null, problem, filters) { InvalidReason = ReasonBackendNotFound };
         }
 
         return new WeightedBackend(display, weight, target, null, filters);

@@ -49,9 +49,13 @@ public sealed record RewriteFilter(string? Hostname, PathModifier? Path) : Route
 
 /// <summary>
 /// One backendRef of a rule with its weight: a resolved Service (endpoints may be empty: 503), or <see cref="Invalid"/>
-/// saying why its share of the requests gets a 500 (not found, not permitted, not a Service).
+/// saying why its share of the requests gets a 500 (not found, not permitted, not a Service), with the ResolvedRefs
+/// reason in <see cref="InvalidReason"/>.
 /// </summary>
-public sealed record WeightedBackend(string Name, int Weight, ServiceTarget? Target, string? Invalid, IReadOnlyList<RouteFilter> Filters);
+public sealed record WeightedBackend(string Name, int Weight, ServiceTarget? Target, string? Invalid, IReadOnlyList<RouteFilter> Filters)
+{
+    public string? InvalidReason { get; init; }
+}
 
 /// <summary>One match of one rule of one HTTPRoute, with everything needed to rank and apply it.</summary>
 public sealed record RouteEntry(
