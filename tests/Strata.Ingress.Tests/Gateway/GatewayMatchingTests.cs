@@ -108,6 +108,41 @@ public sealed class GatewayMatchingTests
         Assert.Equal("404", Send(config, "x", "/match/x", "POST"));
     }
 
+    [Theory]
+    [InlineData("/match/exact/one", "infra-backend-v1")]
+    [InlineData("/match/exact", "infra-backend-v2")]
+    [InlineData("/match/exact/", "infra-backend-v3")] // Exact is the whole path: the trailing '/' falls to the prefix /match
+    [InlineData("/match/exact/one/extra", "infra-backend-v3")]
+    [InlineData("/match/prefix/one/extra", "infra-backend-v1")]
+    [InlineData("/match/prefix/one", "infra-backend-v1")]
+    [InlineData("/match/prefix/extra", "infra-backend-v2")]
+    [InlineData("/match/prefixextra", "infra-backend-v3")]
+    [InlineData("/match", "infra-backend-v3")]
+    [InlineData("/other", "404")]
+    public void Path_match_order_exact_then_longest_prefix(string path, string expected)
+    {
+        // Rules listed shortest first, so list order alone would pick the wrong one (HTTPRoutePathMatchOrder).
+        var config = Build("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: path-matching-order, namespace: gateway-conformance-infra}
+            spec:
+              parentRefs: [{name: same-namespace}]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /match}}]
+                backendRefs: [{name: infra-backend-v3, port: 8080}]
+              - matches: [{path: {type: PathPrefix, value: /match/prefix}}]
+                backendRefs: [{name: infra-backend-v2, port: 8080}]
+              - matches: [{path: {type: PathPrefix, value: /match/prefix/one}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+              - matches: [{path: {type: Exact, value: /match/exact}}]
+                backendRefs: [{name: infra-backend-v2, port: 8080}]
+              - matches: [{path: {type: Exact, value: /match/exact/one}}]
+                backendRefs: [{name: infra-backend-v1, port: 8080}]
+            """);
+        Assert.Equal(expected, Send(config, "x", path));
+    }
+
     [Fact]
     public void Across_routes_the_oldest_then_the_alphabetically_first_wins_a_tie()
     {
