@@ -4,7 +4,8 @@ namespace Strata.Lab.Tests;
 /// The Gateway API in a lab: <c>strata up</c> installs the v1.3.0 CRDs, the GatewayClass strata and the strata-gateway
 /// Deployment (<c>strata ingress --gateway</c> in the pod network). A Gateway and HTTPRoutes applied with kubectl get
 /// their statuses, and curl through the gateway pod's port 80 reaches agnhost pods by host and path, with the
-/// route's rewrite, header modifier, redirect and weights; a missing Service is a 500 and BackendNotFound.
+/// route's rewrite, header modifier, redirect and weights, and HTTPS with a Secret's certificate; a missing Service is a
+/// 500 and BackendNotFound.
 /// </summary>
 public sealed class LabGatewayTests
 {
@@ -48,7 +49,9 @@ public sealed class LabGatewayTests
         metadata: {name: web}
         spec:
           gatewayClassName: strata
-          listeners: [{name: http, port: 80, protocol: HTTP, hostname: "*.example.com"}]
+          listeners:
+          - {name: http, port: 80, protocol: HTTP, hostname: "*.example.com"}
+          - {name: https, port: 443, protocol: HTTPS, hostname: secure.example.com, tls: {certificateRefs: [{name: gateway-tls}]}}
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
@@ -73,6 +76,14 @@ public sealed class LabGatewayTests
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
+        metadata: {name: secure}
+        spec:
+          parentRefs: [{name: web}]
+          hostnames: [secure.example.com]
+          rules: [{backendRefs: [{name: v1, port: 80}]}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
         metadata: {name: broken}
         spec:
           parentRefs: [{name: web}]
@@ -91,6 +102,10 @@ public sealed class LabGatewayTests
         string node = lab.Kubectl("-n", "strata-gateway", "get", "pods", "-o", "jsonpath={.items[0].spec.nodeName}");
         string address = lab.Kubectl("-n", "strata-gateway", "get", "pods", "-o", "jsonpath={.items[0].status.podIP}");
 
+        string tls = Path.Combine(lab.StateDirectory, "tls");
+        Tool.Check("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", tls + ".key", "-out", tls + ".crt", "-days", "1",
+            "-subj", "/CN=secure.example.com", "-addext", "subjectAltName=DNS:secure.example.com");
+        lab.Kubectl("create", "secret", "tls", "gateway-tls", $"--cert={tls}.crt", $"--key={tls}.key");
         string manifest = Path.Combine(lab.StateDirectory, "gateway.yaml");
         File.WriteAllText(manifest, Objects.Replace("NODE", node, StringComparison.Ordinal));
         lab.Kubectl("apply", "-f", manifest);
@@ -100,7 +115,8 @@ public sealed class LabGatewayTests
         await EventuallyAsync(() => lab.Kubectl("get", "gatewayclass", "strata", "-o", "jsonpath={.status.conditions[?(@.type==\"Accepted\")].status}") == "True", "the GatewayClass to be accepted");
         await EventuallyAsync(() => lab.Kubectl("get", "gateway", "web", "-o", "jsonpath={.status.addresses[0].value} {.status.conditions[?(@.type==\"Programmed\")].status}") == $"{address} True",
             "the Gateway to be programmed with the pod's address");
-        Assert.Equal("2", lab.Kubectl("get", "gateway", "web", "-o", "jsonpath={.status.listeners[0].attachedRoutes}"));
+        // secure.example.com is also under the HTTP listener's *.example.com; app and broken are not under the HTTPS one.
+        Assert.Equal("3 1", lab.Kubectl("get", "gateway", "web", "-o", "jsonpath={.status.listeners[*].attachedRoutes}"));
         Assert.Equal("True True", lab.Kubectl("get", "httproute", "app", "-o", "jsonpath={.status.parents[0].conditions[*].status}"));
         Assert.Equal("True BackendNotFound", lab.Kubectl("get", "httproute", "broken", "-o",
             "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].status} {.status.parents[0].conditions[?(@.type==\"ResolvedRefs\")].reason}"));
@@ -120,6 +136,12 @@ public sealed class LabGatewayTests
         Assert.Equal("301 http://app.example.com/v1/hostname", redirect);
         Assert.StartsWith("404 ", Curl(lab, node, "-H", "Host: other.example.com", $"http://{address}/v1/hostname"), StringComparison.Ordinal);
         Assert.StartsWith("500 ", Curl(lab, node, "-H", "Host: broken.example.com", $"http://{address}/"), StringComparison.Ordinal);
+
+        // The HTTPS listener terminates TLS with the Secret's certificate.
+        var https = lab.Exec(node, "curl", "-sS", "-v", "--max-time", "5", "--cacert", tls + ".crt", "--resolve", $"secure.example.com:443:{address}", "https://secure.example.com/hostname");
+        Assert.True(https.ExitCode == 0, https.Stderr);
+        Assert.Contains("subject: CN=secure.example.com", https.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("v1-", https.Stdout, StringComparison.Ordinal);
     }
 
     /// <summary>curl from a node: "STATUS " then the body.</summary>
