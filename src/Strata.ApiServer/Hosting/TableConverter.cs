@@ -27,14 +27,14 @@ internal sealed class TableConverter : ITableConverter
 
     private static TablePrinter CustomPrinter(ResourceInfo resource)
     {
-        var columns = new List<(TableColumn Column, string JsonPath)>
+        var columns = new List<(TableColumn Column, PrinterColumnPath JsonPath)>
         {
-            (new TableColumn("Name", "string", "name", "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names", 0), ".metadata.name"),
+            (new TableColumn("Name", "string", "name", "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names", 0), PrinterColumnPath.Parse(".metadata.name")),
         };
         var defined = resource.PrinterColumns?.OfType<JsonObject>().ToList() ?? [];
         if (defined.Count == 0)
         {
-            columns.Add((new TableColumn("Age", "date", "", "", 0), ".metadata.creationTimestamp"));
+            columns.Add((new TableColumn("Age", "date", "", "", 0), PrinterColumnPath.Parse(".metadata.creationTimestamp")));
         }
 
         foreach (var c in defined)
@@ -44,35 +44,17 @@ internal sealed class TableConverter : ITableConverter
                 (string?)c["type"] ?? "string",
                 (string?)c["format"] ?? "",
                 (string?)c["description"] ?? "",
-                (int?)c["priority"] ?? 0), (string?)c["jsonPath"] ?? ""));
+                (int?)c["priority"] ?? 0), PrinterColumnPath.Parse((string?)c["jsonPath"] ?? "")));
         }
 
         return new TablePrinter(columns.Select(c => c.Column).ToList(), (obj, now) =>
             columns.Select(c => Cell(obj, c.Column.Type, c.JsonPath, now)).ToArray());
     }
 
-    /// <summary>A cell from a simple JSONPath (<c>.a.b[0].c</c>); dates print as ages, as kubectl shows them.</summary>
-    private static JsonNode? Cell(JsonObject obj, string type, string path, DateTimeOffset now)
+    /// <summary>A cell from a printer column's JSONPath (its first result); dates print as ages, as kubectl shows them.</summary>
+    private static JsonNode? Cell(JsonObject obj, string type, PrinterColumnPath path, DateTimeOffset now)
     {
-        JsonNode? node = obj;
-        foreach (var segment in path.TrimStart('.').Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var name = segment;
-            int? index = null;
-            var bracket = segment.IndexOf('[');
-            if (bracket > 0 && segment.EndsWith(']') && int.TryParse(segment[(bracket + 1)..^1], out var i))
-            {
-                name = segment[..bracket];
-                index = i;
-            }
-
-            node = node is JsonObject o ? o[name] : null;
-            if (index is { } at)
-            {
-                node = node is JsonArray a && at < a.Count ? a[at] : null;
-            }
-        }
-
+        var node = path.First(obj);
         if (node is null)
         {
             return null;

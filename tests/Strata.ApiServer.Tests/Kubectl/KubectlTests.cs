@@ -312,6 +312,14 @@ public sealed class KubectlTests : IAsyncLifetime
             """, "apply", "-f", "-");
 
         Assert.Equal(["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"], Rows(_server.KubectlOk("get", "gateway"))[0]);
+
+        // The CRDs' columns use filters and wildcards: [?(@.type=="Programmed")] and addresses[*].
+        _server.KubectlOk("patch", "gateway", "web", "--subresource=status", "--type=merge", "-p",
+            """{"status":{"addresses":[{"type":"IPAddress","value":"10.233.64.9"},{"type":"IPAddress","value":"10.233.65.9"}],"conditions":[{"type":"Accepted","status":"True","reason":"Accepted","message":"","lastTransitionTime":"2026-12-06T08:00:00Z"},{"type":"Programmed","status":"True","reason":"Programmed","message":"","lastTransitionTime":"2026-12-06T08:00:00Z"}]}}""");
+        Assert.Equal(["web", "strata", "10.233.64.9", "True"], Rows(_server.KubectlOk("get", "gateway"))[1][..4]);
+        _server.KubectlOk("patch", "gatewayclass", "strata", "--subresource=status", "--type=merge", "-p",
+            """{"status":{"conditions":[{"type":"Accepted","status":"False","reason":"InvalidParameters","message":"","lastTransitionTime":"2026-12-06T08:00:00Z"}]}}""");
+        Assert.Equal(["strata", "strata.dev/gateway", "False"], Rows(_server.KubectlOk("get", "gatewayclass"))[1][..3]);
         Assert.Equal(["NAME", "HOSTNAMES", "AGE"], Rows(_server.KubectlOk("get", "httproute"))[0]);
         var route = JsonNode.Parse(_server.KubectlOk("get", "httproute", "kubia", "-o", "jsonpath={.spec}"))!;
         Assert.Equal("""{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"web"}""", route["parentRefs"]![0]!.ToJsonString());
