@@ -6,10 +6,10 @@ namespace Strata.Bench.Tests;
 public sealed class ProxyBenchmarkTests
 {
     [RootFact]
-    public void A_small_run_reports_full_and_partial_phases_and_leaves_no_namespace()
+    public void A_small_run_reports_full_partial_and_first_packet_phases_and_leaves_no_namespace()
     {
         var report = new ProxyBenchmark([20], endpoints: 3, rounds: 1).Run();
-        Assert.Equal(["full-20", "partial-20"], report.Phases.Select(p => p.Phase));
+        Assert.Equal(["full-20", "partial-20", "first-p50-20", "first-p99-20"], report.Phases.Select(p => p.Phase));
         Assert.All(report.Phases, p => Assert.True(p.ReferenceSeconds > 0 && p.StrataSeconds > 0, p.Phase));
 
         // The partial phase compares against Strata's own full sync.
