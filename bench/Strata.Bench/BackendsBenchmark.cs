@@ -43,10 +43,8 @@ public sealed record BackendsReport(int Streams, int Seconds, int RoundTrips, IR
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        return BenchJson.Object(json =>
         {
-            json.WriteStartObject();
             json.WriteString("benchmark", "backends");
             json.WriteNumber("streams", Streams);
             json.WriteNumber("seconds", Seconds);
@@ -64,10 +62,7 @@ public sealed record BackendsReport(int Streams, int Seconds, int RoundTrips, IR
             }
 
             json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 }
 

@@ -44,10 +44,8 @@ public sealed record BenchmarkReport(string Name, string Workload, string Refere
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        return BenchJson.Object(json =>
         {
-            json.WriteStartObject();
             json.WriteString("benchmark", Name);
             json.WriteString("workload", Workload);
             json.WriteString("reference", Reference);
@@ -67,10 +65,7 @@ public sealed record BenchmarkReport(string Name, string Workload, string Refere
             }
 
             json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 
     internal static double Median(IEnumerable<double> values)

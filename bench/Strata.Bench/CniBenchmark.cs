@@ -52,10 +52,8 @@ public sealed record CniBenchmarkReport(int Containers, int Parallelism, IReadOn
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        return BenchJson.Object(json =>
         {
-            json.WriteStartObject();
             json.WriteString("benchmark", "cni");
             json.WriteNumber("containers", Containers);
             json.WriteNumber("parallelism", Parallelism);
@@ -83,10 +81,7 @@ public sealed record CniBenchmarkReport(int Containers, int Parallelism, IReadOn
             }
 
             json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 }
 

@@ -427,10 +427,8 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        return BenchJson.Object(json =>
         {
-            json.WriteStartObject();
             json.WriteString("benchmark", "dns");
             json.WriteString("workload", Workload);
             json.WriteString("reference", "bind9 named");
@@ -473,10 +471,7 @@ public sealed record DnsBenchmarkReport(string Workload, DnsperfResult Strata, D
             }
 
             json.WriteNumber("coredns_published_qps_per_cpu", CoreDnsQpsPerCpu);
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 
     private static void WriteRun(Utf8JsonWriter json, DnsperfResult r)

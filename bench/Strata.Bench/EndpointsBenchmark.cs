@@ -229,10 +229,8 @@ public sealed record EndpointsBenchmarkReport(int Services, int PodsPerService, 
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        return BenchJson.Object(json =>
         {
-            json.WriteStartObject();
             json.WriteString("benchmark", "endpoints");
             json.WriteNumber("services", Services);
             json.WriteNumber("pods_per_service", PodsPerService);
@@ -243,9 +241,6 @@ public sealed record EndpointsBenchmarkReport(int Services, int PodsPerService, 
             json.WriteNumber("converge_after_restart_seconds", Math.Round(ConvergeSeconds, 6));
             json.WriteNumber("goal_p99_seconds", EndpointsBenchmark.GoalSeconds);
             json.WriteNumber("ratio", Math.Round(GoalRatio, 4));
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 }

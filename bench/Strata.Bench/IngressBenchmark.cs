@@ -58,10 +58,8 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        return BenchJson.Object(json =>
         {
-            json.WriteStartObject();
             json.WriteString("benchmark", "ingress");
             json.WriteString("workload", Workload);
             json.WriteString("reference", Reference);
@@ -89,10 +87,7 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
             }
 
             json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        });
     }
 
     private static void Line(StringBuilder text, string body, string proxy, LoadResult r) =>
