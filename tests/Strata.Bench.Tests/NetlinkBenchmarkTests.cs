@@ -47,6 +47,7 @@ public sealed class NetlinkBenchmarkTests
     [RootFact]
     public void A_small_run_measures_both_sides_and_leaves_nothing_behind()
     {
+        var before = ScratchNamespaces.Bench();
         var report = new NetlinkBenchmark(pairs: 20, rounds: 2).Run();
 
         Assert.Equal(["create", "delete"], report.Phases.Select(p => p.Phase));
@@ -58,7 +59,7 @@ public sealed class NetlinkBenchmarkTests
         Assert.Equal("netlink", json.RootElement.GetProperty("benchmark").GetString());
         Assert.True(json.RootElement.GetProperty("ratio").GetDouble() > 0);
         Assert.Contains("ratio (strata / reference):", report.ToText());
-        Assert.DoesNotContain(NetworkNamespace.List(), name => name.StartsWith("strata-bench-", StringComparison.Ordinal));
+        Assert.Empty(ScratchNamespaces.Bench().Except(before));
     }
 
     [Fact]
@@ -76,6 +77,7 @@ public sealed class CniBenchmarkTests
     public void A_small_churn_measures_every_plugin_set_and_leaks_nothing()
     {
         string plugins = Repository.Plugins;
+        var before = ScratchNamespaces.Bench();
         var report = new CniBenchmark(plugins, containers: 3, parallelism: 2).Run();
 
         Assert.Equal(
@@ -86,7 +88,7 @@ public sealed class CniBenchmarkTests
         Assert.True(report.Ratio > 0);
         using var json = System.Text.Json.JsonDocument.Parse(report.ToJson());
         Assert.Equal(6, json.RootElement.GetProperty("runs").GetArrayLength());
-        Assert.DoesNotContain(NetworkNamespace.List(), name => name.StartsWith("strata-bench-", StringComparison.Ordinal));
+        Assert.Empty(ScratchNamespaces.Bench().Except(before));
     }
 
     [Fact]
@@ -97,4 +99,11 @@ public sealed class CniBenchmarkTests
         Assert.Equal(99, summary.P99);
         Assert.Throws<FileNotFoundException>(() => new CniBenchmark("/nonexistent"));
     }
+}
+
+/// <summary>The strata-bench-* namespaces now; a test compares before and after, so a benchmark run elsewhere on the machine is not counted.</summary>
+internal static class ScratchNamespaces
+{
+    public static List<string> Bench() =>
+        NetworkNamespace.List().Where(name => name.StartsWith("strata-bench-", StringComparison.Ordinal)).ToList();
 }

@@ -14,7 +14,7 @@ public sealed class ProxyBenchmarkTests
 
         // The partial phase compares against Strata's own full sync.
         Assert.Equal(report.Phases[0].StrataSeconds, report.Phases[1].ReferenceSeconds);
-        Assert.DoesNotContain(NetworkNamespace.List(), n => n.StartsWith("strata-bench-proxy-", StringComparison.Ordinal));
+        Assert.DoesNotContain($"strata-bench-proxy-{Environment.ProcessId}", NetworkNamespace.List());
     }
 
     [Theory]
