@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Strata.Netfilter;
 
 /// <summary>
@@ -23,6 +25,7 @@ public sealed class SavedTables
     /// Reads <paramref name="save"/>. Only the <c>-A</c> lines of <paramref name="ruleChains"/> are kept (a whole nat table
     /// can hold hundreds of thousands of rules; callers look up a few in the built-in chains).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SavedTables Parse(string save, IEnumerable<string> ruleChains)
     {
         var wanted = new HashSet<string>(ruleChains, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();

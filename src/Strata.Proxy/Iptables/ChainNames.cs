@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -59,6 +60,7 @@ public static class ChainNames
     }
 
     /// <summary>16 base32 characters are 80 bits: the first 10 bytes of the digest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Hash(string a, string b, string c, Span<char> text)
     {
         var length = Encoding.UTF8.GetMaxByteCount(a.Length + b.Length + c.Length);

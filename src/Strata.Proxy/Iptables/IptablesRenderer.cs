@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Strata.Proxy.Model;
 
@@ -24,6 +25,7 @@ public static class IptablesRenderer
     /// <param name="options">The node's settings.</param>
     /// <param name="changedServices">For a partial sync, the Services (<c>ns/name</c>) whose nat chains are rewritten; null for a full sync.</param>
     /// <param name="existingNatChains">The nat chains iptables-save shows, so that stale Service chains are deleted; null to skip that.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IptablesPayload Render(
         ProxyModel model,
         IptablesRenderOptions options,
@@ -118,6 +120,7 @@ public static class IptablesRenderer
         return new IptablesPayload(text.ToString(), active, filterRules.Count, natRules.Count, deleted);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteService(
         ServicePlan plan,
         IptablesRenderOptions options,
@@ -352,6 +355,7 @@ public static class IptablesRenderer
 
     private readonly record struct NamedEndpoint(string Text, string Chain);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteServiceToEndpointRules(
         Lines natRules, string name, ServicePortInfo svc, string chain, IReadOnlyList<EndpointInfo> endpoints, bool largeCluster, Func<EndpointInfo, NamedEndpoint> named)
     {
@@ -397,6 +401,7 @@ public static class IptablesRenderer
 
         public void Chain(string chain) => _text.Append(':').Append(chain).Append(" - [0:0]\n");
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(params ReadOnlySpan<string> words)
         {
             for (var i = 0; i < words.Length; i++)
