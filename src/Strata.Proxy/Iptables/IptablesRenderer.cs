@@ -305,7 +305,7 @@ public static class IptablesRenderer
 
         // Each endpoint's ip:port and chain name, computed once (upstream keeps them in its endpointInfo).
         var named = new Dictionary<EndpointInfo, NamedEndpoint>(ReferenceEqualityComparer.Instance);
-        NamedEndpoint Name(EndpointInfo endpoint)
+        NamedEndpoint Naming(EndpointInfo endpoint)
         {
             if (!named.TryGetValue(endpoint, out var found))
             {
@@ -321,19 +321,19 @@ public static class IptablesRenderer
         {
             natChains.Chain(clusterPolicyChain);
             active.Add(clusterPolicyChain);
-            WriteServiceToEndpointRules(natRules, name, svc, clusterPolicyChain, plan.ClusterEndpoints, largeCluster, Name);
+            WriteServiceToEndpointRules(natRules, name, svc, clusterPolicyChain, plan.ClusterEndpoints, largeCluster, Naming);
         }
 
         if (usesLocalPolicyChain)
         {
             natChains.Chain(localPolicyChain);
             active.Add(localPolicyChain);
-            WriteServiceToEndpointRules(natRules, name, svc, localPolicyChain, plan.LocalEndpoints, largeCluster, Name);
+            WriteServiceToEndpointRules(natRules, name, svc, localPolicyChain, plan.LocalEndpoints, largeCluster, Naming);
         }
 
         foreach (var endpoint in plan.AllReachableEndpoints)
         {
-            var (text, endpointChain) = Name(endpoint);
+            var (text, endpointChain) = Naming(endpoint);
             natChains.Chain(endpointChain);
             active.Add(endpointChain);
             if (largeCluster)
