@@ -55,6 +55,18 @@ public sealed class Iptables(NetfilterCommand command, bool ipv6 = false, string
             : throw new InvalidOperationException($"{Companion("save")} -t {table} failed (exit {result.ExitCode}): {result.Stderr.Trim()}");
     }
 
+    /// <summary>
+    /// <c>iptables-save</c> of every table, in one process. With the legacy backend a table that nothing has used in the
+    /// namespace yet is not instantiated and not printed (where <c>-t TABLE</c> would instantiate it empty).
+    /// </summary>
+    public string SaveAll()
+    {
+        var result = command.Run(Companion("save"), []);
+        return result.ExitCode == 0
+            ? result.Stdout
+            : throw new InvalidOperationException($"{Companion("save")} failed (exit {result.ExitCode}): {result.Stderr.Trim()}");
+    }
+
     public bool ChainExists(string table, string chain) => command.Run(Tool, ["-w", "-t", table, "-S", chain]).ExitCode == 0;
 
     /// <summary>Creates the chain unless it exists; true if it existed.</summary>

@@ -7,11 +7,18 @@ namespace Strata.Lab.Tests;
 /// <summary>
 /// The kube-proxy addon with real traffic in one lab of two nodes: load spread over three endpoints, ClientIP affinity,
 /// externalTrafficPolicy: Local (the client's IP kept, the health check node port 200 only where an endpoint runs), a
-/// Service without endpoints refused at once, and the seed's iptables commands for its nginx-service.
+/// Service without endpoints refused at once, the seed's iptables commands for its nginx-service, and a scale-down
+/// under load that never sends a request to a deleted pod.
 /// </summary>
 public sealed class LabKubeProxyTrafficTests
 {
     private const string Agnhost = "registry.k8s.io/e2e-test-images/agnhost:2.53";
+
+    /// <summary>
+    /// The web pods keep serving this long after SIGTERM (netexec --delay-shutdown), as a graceful backend does: the window
+    /// in which the EndpointSlice controller marks them terminating and the proxy stops choosing them.
+    /// </summary>
+    private const int DelayShutdownSeconds = 10;
 
     // The seed's nginx Deployment and Service (its kube-proxy section), then agnhost backends for the traffic checks.
     private const string Workloads = """
@@ -43,7 +50,7 @@ public sealed class LabKubeProxyTrafficTests
           template:
             metadata: {labels: {app: web}}
             spec:
-              containers: [{name: agnhost, image: "AGNHOST", args: [netexec, --http-port=8080], ports: [{containerPort: 8080}]}]
+              containers: [{name: agnhost, image: "AGNHOST", args: [netexec, --http-port=8080, --delay-shutdown=DELAY], ports: [{containerPort: 8080}]}]
         ---
         apiVersion: v1
         kind: Service
@@ -100,7 +107,8 @@ public sealed class LabKubeProxyTrafficTests
         Assert.True(code == 0, $"strata up exited {code}: {stderr}");
         lab.Kubectl("-n", "kube-system", "rollout", "status", "daemonset/kube-proxy", "--timeout=90s");
         string manifest = Path.Combine(lab.StateDirectory, "proxy-workloads.yaml");
-        File.WriteAllText(manifest, Workloads.Replace("AGNHOST", Agnhost, StringComparison.Ordinal));
+        File.WriteAllText(manifest, Workloads.Replace("AGNHOST", Agnhost, StringComparison.Ordinal)
+            .Replace("DELAY", DelayShutdownSeconds.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
         lab.Kubectl("apply", "-f", manifest);
         lab.Kubectl("rollout", "status", "deployment/web", "--timeout=120s");
         lab.Kubectl("rollout", "status", "deployment/nginx-deployment", "--timeout=120s");
@@ -163,6 +171,58 @@ public sealed class LabKubeProxyTrafficTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"refused only after {watch.Elapsed} (a timeout, not a REJECT?)");
 
         SeedCommandsShowTheSeedsStructure(lab);
+
+        await ScaleDownNeverSendsTrafficToADeletedPodAsync(lab, web, webPods);
+    }
+
+    /// <summary>
+    /// The client pod requests the web Service in a loop while web scales from 3 to 1. The Deployment controller deletes
+    /// two pods: the EndpointSlice controller marks them ready=false, terminating=true at once, and the proxy, which falls
+    /// back to serving-terminating endpoints only when a Service has no ready one, drops them from KUBE-SVC-* at its next
+    /// sync, while their netexec still serves for <see cref="DelayShutdownSeconds"/> after SIGTERM (the kubelet honours the
+    /// 30 s terminationGracePeriodSeconds). So no request may fail: a failure would mean a request was sent to a pod that no
+    /// longer answers. Once the kubelet has deleted both pod objects, every answer comes from the remaining pod.
+    /// </summary>
+    private static async Task ScaleDownNeverSendsTrafficToADeletedPodAsync(TestLab lab, string web, List<string> webPods)
+    {
+        // One line per request: epoch milliseconds, curl's exit code, the answering pod's hostname.
+        const int LoopSeconds = 45;
+        string script = $"end=$(($(date +%s)+{LoopSeconds.ToString(CultureInfo.InvariantCulture)})); while [ $(date +%s) -lt $end ]; do "
+            + $"t=$(date +%s%3N); h=$(curl -s --max-time 2 http://{web}/hostname); echo \"$t $? $h\"; done";
+        var loop = RunAsync("kubectl", ["--kubeconfig", lab.Kubeconfig, "exec", "client", "--", "sh", "-c", script], TimeSpan.FromSeconds(LoopSeconds + 60));
+
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        long scaledAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        lab.Kubectl("scale", "deployment/web", "--replicas=1");
+        await EventuallyAsync(() => PodNames(lab, "app=web").Count == 1, "the two scaled-down web pods to be deleted");
+        long goneAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        string survivor = Assert.Single(PodNames(lab, "app=web"));
+        Assert.Contains(survivor, webPods);
+        var deleted = webPods.Where(p => p != survivor).ToHashSet(StringComparer.Ordinal);
+
+        var (code, stdout, stderr) = await loop;
+        Assert.True(code == 0, $"the request loop exited {code}: {stderr}");
+        var requests = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 3, StringSplitOptions.TrimEntries))
+            .Select(f => (At: long.Parse(f[0], CultureInfo.InvariantCulture), Exit: int.Parse(f[1], CultureInfo.InvariantCulture), Pod: f.Length > 2 ? f[2] : ""))
+            .ToList();
+        string Timeline() => string.Join("; ", requests.Select(r => $"{r.At - scaledAt:+0;-0} ms exit {r.Exit} {r.Pod}"));
+
+        var failed = requests.Where(r => r.Exit != 0 || r.Pod.Length == 0).ToList();
+        Assert.True(failed.Count == 0, $"{failed.Count} of {requests.Count} requests failed during the scale-down (ms after the scale): {Timeline()}");
+        Assert.Equal(webPods.Order(StringComparer.Ordinal), requests.Where(r => r.At < scaledAt).Select(r => r.Pod).Distinct().Order(StringComparer.Ordinal));
+        var afterGone = requests.Where(r => r.At > goneAt).ToList();
+        Assert.True(afterGone.Count >= 20, $"only {afterGone.Count} requests after the pods were gone: {Timeline()}");
+        Assert.All(afterGone, r => Assert.Equal(survivor, r.Pod));
+
+        // The proxy stopped choosing the terminating pods while they still served: their last answer came before their
+        // delayed shutdown, let alone their deletion.
+        var lastToDeleted = requests.Where(r => deleted.Contains(r.Pod)).Select(r => r.At).DefaultIfEmpty(scaledAt).Max();
+        Assert.True(lastToDeleted < scaledAt + DelayShutdownSeconds * 1000, $"a terminating pod answered {lastToDeleted - scaledAt} ms after the scale: {Timeline()}");
+
+        var settled = Loop(lab, 30, $"http://{web}/hostname");
+        Assert.Equal(30, settled.Count);
+        Assert.All(settled, pod => Assert.Equal(survivor, pod));
     }
 
     /// <summary>The seed's `iptables -t nat -nvL KUBE-SERVICES` and `-nvL KUBE-SVC-V2OKYYMBY3REGZOG` in a node.</summary>
@@ -254,6 +314,32 @@ public sealed class LabKubeProxyTrafficTests
     {
         string script = $"for i in $(seq {n.ToString(CultureInfo.InvariantCulture)}); do curl -s --max-time 5 {url}; echo; done";
         return [.. lab.Kubectl("exec", "client", "--", "sh", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim())];
+    }
+
+    /// <summary>A command that outlasts <see cref="Tool.Run"/>'s 30 s limit, killed (and failing the test) after <paramref name="timeout"/>.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] args, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeout.TotalSeconds:0} s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private static async Task EventuallyAsync(Func<bool> condition, string what)

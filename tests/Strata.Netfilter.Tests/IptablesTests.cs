@@ -35,6 +35,19 @@ public sealed class IptablesTests : IDisposable
     }
 
     [RootFact]
+    public void SaveAllShowsEveryUsedTableInOneText()
+    {
+        _iptables.Restore(Good + "*filter\n:STRATA-FILTER - [0:0]\n-A INPUT -j STRATA-FILTER\nCOMMIT\n");
+        var saved = SavedTables.Parse(_iptables.SaveAll(), ["INPUT"]);
+        Assert.Contains("STRATA-TEST", saved.Chains("nat"));
+        Assert.Contains("PREROUTING", saved.Chains("nat"));
+        Assert.Contains("STRATA-FILTER", saved.Chains("filter"));
+        Assert.True(saved.HasRule("filter", "-A INPUT -j STRATA-FILTER"));
+        Assert.False(saved.HasRule("nat", "-A STRATA-TEST -d 10.96.0.1/32 -p tcp -m comment --comment \"kept rule\" -j RETURN")); // not a chain asked for
+        Assert.Empty(saved.Chains("no-such-table"));
+    }
+
+    [RootFact]
     public void ABadMatchIsReportedWithItsLineAndNothingChanges()
     {
         _iptables.Restore(Good);

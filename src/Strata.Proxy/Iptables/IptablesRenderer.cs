@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Strata.Proxy.Model;
 
@@ -24,6 +25,7 @@ public static class IptablesRenderer
     /// <param name="options">The node's settings.</param>
     /// <param name="changedServices">For a partial sync, the Services (<c>ns/name</c>) whose nat chains are rewritten; null for a full sync.</param>
     /// <param name="existingNatChains">The nat chains iptables-save shows, so that stale Service chains are deleted; null to skip that.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IptablesPayload Render(
         ProxyModel model,
         IptablesRenderOptions options,
@@ -113,11 +115,12 @@ public static class IptablesRenderer
             "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT");
 
         var text = new StringBuilder(filterChains.Length + filterRules.Length + natChains.Length + natRules.Length + 32);
-        text.Append("*filter\n").Append(filterChains.Text).Append(filterRules.Text).Append("COMMIT\n");
-        text.Append("*nat\n").Append(natChains.Text).Append(natRules.Text).Append("COMMIT\n");
+        text.Append("*filter\n").Append(filterChains.Builder).Append(filterRules.Builder).Append("COMMIT\n");
+        text.Append("*nat\n").Append(natChains.Builder).Append(natRules.Builder).Append("COMMIT\n");
         return new IptablesPayload(text.ToString(), active, filterRules.Count, natRules.Count, deleted);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteService(
         ServicePlan plan,
         IptablesRenderOptions options,
@@ -300,63 +303,90 @@ public static class IptablesRenderer
             natRules.Add("-A", fwChain, "-m", "comment", "--comment", $"\"other traffic to {name} will be dropped by KUBE-PROXY-FIREWALL\"");
         }
 
+        // Each endpoint's ip:port and chain name, computed once (upstream keeps them in its endpointInfo).
+        var named = new Dictionary<EndpointInfo, NamedEndpoint>(ReferenceEqualityComparer.Instance);
+        NamedEndpoint Naming(EndpointInfo endpoint)
+        {
+            if (!named.TryGetValue(endpoint, out var found))
+            {
+                var text = endpoint.ToString();
+                found = new NamedEndpoint(text, ChainNames.Endpoint(name, protocol, text));
+                named[endpoint] = found;
+            }
+
+            return found;
+        }
+
         if (usesClusterPolicyChain)
         {
             natChains.Chain(clusterPolicyChain);
             active.Add(clusterPolicyChain);
-            WriteServiceToEndpointRules(natRules, name, protocol, svc, clusterPolicyChain, plan.ClusterEndpoints, largeCluster);
+            WriteServiceToEndpointRules(natRules, name, svc, clusterPolicyChain, plan.ClusterEndpoints, largeCluster, Naming);
         }
 
         if (usesLocalPolicyChain)
         {
             natChains.Chain(localPolicyChain);
             active.Add(localPolicyChain);
-            WriteServiceToEndpointRules(natRules, name, protocol, svc, localPolicyChain, plan.LocalEndpoints, largeCluster);
+            WriteServiceToEndpointRules(natRules, name, svc, localPolicyChain, plan.LocalEndpoints, largeCluster, Naming);
         }
 
         foreach (var endpoint in plan.AllReachableEndpoints)
         {
-            var endpointChain = ChainNames.Endpoint(name, protocol, endpoint.ToString());
+            var (text, endpointChain) = Naming(endpoint);
             natChains.Chain(endpointChain);
             active.Add(endpointChain);
-            var head = largeCluster ? new List<string> { "-A", endpointChain } : ["-A", endpointChain, "-m", "comment", "--comment", name];
-            natRules.Add([.. head, "-s", endpoint.Ip, "-j", ChainNames.MarkMasq]);
-            if (svc.SessionAffinityClientIP)
+            if (largeCluster)
             {
-                head.AddRange(["-m", "recent", "--name", endpointChain, "--set"]);
+                natRules.Add("-A", endpointChain, "-s", endpoint.Ip, "-j", ChainNames.MarkMasq);
+                natRules.Add(svc.SessionAffinityClientIP
+                    ? ["-A", endpointChain, "-m", "recent", "--name", endpointChain, "--set", "-m", protocol, "-p", protocol, "-j", "DNAT", "--to-destination", text]
+                    : ["-A", endpointChain, "-m", protocol, "-p", protocol, "-j", "DNAT", "--to-destination", text]);
             }
-
-            natRules.Add([.. head, "-m", protocol, "-p", protocol, "-j", "DNAT", "--to-destination", endpoint.ToString()]);
+            else
+            {
+                natRules.Add("-A", endpointChain, "-m", "comment", "--comment", name, "-s", endpoint.Ip, "-j", ChainNames.MarkMasq);
+                natRules.Add(svc.SessionAffinityClientIP
+                    ? ["-A", endpointChain, "-m", "comment", "--comment", name, "-m", "recent", "--name", endpointChain, "--set", "-m", protocol, "-p", protocol, "-j", "DNAT", "--to-destination", text]
+                    : ["-A", endpointChain, "-m", "comment", "--comment", name, "-m", protocol, "-p", protocol, "-j", "DNAT", "--to-destination", text]);
+            }
         }
     }
 
+    private readonly record struct NamedEndpoint(string Text, string Chain);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteServiceToEndpointRules(
-        Lines natRules, string name, string protocol, ServicePortInfo svc, string chain, IReadOnlyList<EndpointInfo> endpoints, bool largeCluster)
+        Lines natRules, string name, ServicePortInfo svc, string chain, IReadOnlyList<EndpointInfo> endpoints, bool largeCluster, Func<EndpointInfo, NamedEndpoint> named)
     {
         if (svc.SessionAffinityClientIP)
         {
             var seconds = svc.StickyMaxAgeSeconds.ToString(CultureInfo.InvariantCulture);
             foreach (var endpoint in endpoints)
             {
-                var endpointChain = ChainNames.Endpoint(name, protocol, endpoint.ToString());
-                natRules.Add([.. Head(chain, name, endpoint, largeCluster), "-m", "recent", "--name", endpointChain, "--rcheck", "--seconds", seconds, "--reap", "-j", endpointChain]);
+                var (text, endpointChain) = named(endpoint);
+                natRules.Add([.. Head(chain, name, text, largeCluster), "-m", "recent", "--name", endpointChain, "--rcheck", "--seconds", seconds, "--reap", "-j", endpointChain]);
             }
         }
 
         for (var i = 0; i < endpoints.Count; i++)
         {
-            var endpointChain = ChainNames.Endpoint(name, protocol, endpoints[i].ToString());
+            var (text, endpointChain) = named(endpoints[i]);
             natRules.Add(i < endpoints.Count - 1
-                ? [.. Head(chain, name, endpoints[i], largeCluster), "-m", "statistic", "--mode", "random", "--probability", Probability(endpoints.Count - i), "-j", endpointChain]
-                : [.. Head(chain, name, endpoints[i], largeCluster), "-j", endpointChain]);
+                ? [.. Head(chain, name, text, largeCluster), "-m", "statistic", "--mode", "random", "--probability", Probability(endpoints.Count - i), "-j", endpointChain]
+                : [.. Head(chain, name, text, largeCluster), "-j", endpointChain]);
         }
     }
 
-    private static string[] Head(string chain, string name, EndpointInfo endpoint, bool largeCluster) =>
+    private static string[] Head(string chain, string name, string endpoint, bool largeCluster) =>
         largeCluster ? ["-A", chain] : ["-A", chain, "-m", "comment", "--comment", $"\"{name} -> {endpoint}\""];
 
     /// <summary>1/n with ten decimals, as Go's <c>%0.10f</c> (iptables-save then shows the kernel's rounding, 0.33333333349).</summary>
-    public static string Probability(int n) => (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
+    public static string Probability(int n) => n < Probabilities.Length ? Probabilities[n] : Format(n);
+
+    private static readonly string[] Probabilities = [.. Enumerable.Range(0, 257).Select(n => n == 0 ? "" : Format(n))];
+
+    private static string Format(int n) => (1.0 / n).ToString("F10", CultureInfo.InvariantCulture);
 
     /// <summary>upstream's LineBuffer: words joined by single spaces, one rule per line.</summary>
     private sealed class Lines
@@ -367,22 +397,21 @@ public static class IptablesRenderer
 
         public int Length => _text.Length;
 
-        public string Text => _text.ToString();
+        public StringBuilder Builder => _text;
 
         public void Chain(string chain) => _text.Append(':').Append(chain).Append(" - [0:0]\n");
 
-        public void Add(params IEnumerable<string> words)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Add(params ReadOnlySpan<string> words)
         {
-            var first = true;
-            foreach (var word in words)
+            for (var i = 0; i < words.Length; i++)
             {
-                if (!first)
+                if (i > 0)
                 {
                     _text.Append(' ');
                 }
 
-                _text.Append(word);
-                first = false;
+                _text.Append(words[i]);
             }
 
             _text.Append('\n');

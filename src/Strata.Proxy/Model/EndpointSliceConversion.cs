@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using System.Runtime.CompilerServices;
 using k8s.Models;
 
 namespace Strata.Proxy.Model;
@@ -18,6 +19,7 @@ public static class EndpointSliceConversion
             ? $"{slice.Metadata.NamespaceProperty ?? "default"}/{name}"
             : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Dictionary<ServicePortName, IReadOnlyList<EndpointInfo>> ToEndpoints(
         string serviceKey, IEnumerable<V1EndpointSlice> slices, AddressFamily family, string nodeName)
     {

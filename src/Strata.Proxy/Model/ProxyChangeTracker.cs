@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using System.Runtime.CompilerServices;
 using k8s.Models;
 
 namespace Strata.Proxy.Model;
@@ -117,6 +118,7 @@ public sealed class ProxyChangeTracker(string nodeName, AddressFamily family = A
     /// The current state, and which Services changed (ports or endpoints) since the previous call. The pending changes
     /// are consumed: a caller that fails to apply this snapshot must do a full sync next.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ProxySnapshot Checkout()
     {
         lock (_lock)

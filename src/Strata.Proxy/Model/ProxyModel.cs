@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Strata.Proxy.Model;
 
 /// <summary>One Service port with the endpoints this node uses for it, per traffic policy (the desired state).</summary>
@@ -20,6 +22,7 @@ public sealed record ProxyModel(IReadOnlyList<ServicePlan> Services, int TotalEn
     public static ProxyModel Build(ProxySnapshot snapshot, string zone = "") =>
         Build(snapshot.Services, snapshot.Endpoints, zone);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ProxyModel Build(
         IReadOnlyDictionary<ServicePortName, ServicePortInfo> services,
         IReadOnlyDictionary<ServicePortName, IReadOnlyList<EndpointInfo>> endpoints,
@@ -40,6 +43,7 @@ public sealed record ProxyModel(IReadOnlyList<ServicePlan> Services, int TotalEn
     /// <summary>
     /// Ready endpoints by default; serving-terminating ones (independently for Cluster and Local) when none is ready.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ServicePlan Categorize(ServicePortInfo info, IReadOnlyList<EndpointInfo> endpoints, string zone)
     {
         List<EndpointInfo> cluster = [];

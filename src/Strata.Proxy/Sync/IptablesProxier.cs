@@ -123,14 +123,16 @@ public sealed class IptablesProxier : IDisposable
         try
         {
             // A full sync makes sure of the canaries and the jumps from the built-in chains in its own transaction,
-            // from what iptables-save shows (three processes instead of EnsureChain/EnsureRule's ~45).
-            var saved = full ? JumpRestore.Tables.ToDictionary(t => t, _iptables.Save, StringComparer.Ordinal) : null;
+            // from what one iptables-save of all tables shows (one process instead of EnsureChain/EnsureRule's ~45),
+            // read once for the jumps and the existing nat chains; it runs while the model is built.
+            var saving = full ? Task.Run(() => JumpRestore.Read(_iptables.SaveAll())) : null;
             var snapshot = Tracker.Checkout();
             var model = ProxyModel.Build(snapshot);
+            var saved = saving?.GetAwaiter().GetResult();
             // Stale chains are found with iptables-save, which is slow on big tables: in large cluster mode upstream looks
             // only once per syncPeriod (stale chains are unreferenced, so harmless meanwhile).
             var cleanup = full || model.TotalEndpoints <= IptablesRenderer.LargeClusterEndpointsThreshold || now - _lastCleanup > _timing.SyncPeriod;
-            var existing = cleanup ? IptablesSaveReader.Chains(saved?["nat"] ?? _iptables.Save("nat"), "nat") : null;
+            var existing = cleanup ? (saved ?? SavedTables.Parse(_iptables.Save("nat"), [])).Chains("nat") : null;
             var payload = IptablesRenderer.Render(model, _options, full ? null : snapshot.ChangedServices, existing);
             _iptables.Restore(saved is null ? payload.Text : JumpRestore.Merge(payload.Text, saved));
             _needFullSync = false;
