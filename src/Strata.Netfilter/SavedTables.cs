@@ -25,6 +25,7 @@ public sealed class SavedTables
     /// Reads <paramref name="save"/>. Only the <c>-A</c> lines of <paramref name="ruleChains"/> are kept (a whole nat table
     /// can hold hundreds of thousands of rules; callers look up a few in the built-in chains).
     /// </summary>
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SavedTables Parse(string save, IEnumerable<string> ruleChains)
     {

@@ -60,6 +60,7 @@ public static class ChainNames
     }
 
     /// <summary>16 base32 characters are 80 bits: the first 10 bytes of the digest.</summary>
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Hash(string a, string b, string c, Span<char> text)
     {

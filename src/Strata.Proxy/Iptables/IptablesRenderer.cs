@@ -25,6 +25,7 @@ public static class IptablesRenderer
     /// <param name="options">The node's settings.</param>
     /// <param name="changedServices">For a partial sync, the Services (<c>ns/name</c>) whose nat chains are rewritten; null for a full sync.</param>
     /// <param name="existingNatChains">The nat chains iptables-save shows, so that stale Service chains are deleted; null to skip that.</param>
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IptablesPayload Render(
         ProxyModel model,
@@ -120,6 +121,7 @@ public static class IptablesRenderer
         return new IptablesPayload(text.ToString(), active, filterRules.Count, natRules.Count, deleted);
     }
 
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteService(
         ServicePlan plan,
@@ -355,6 +357,7 @@ public static class IptablesRenderer
 
     private readonly record struct NamedEndpoint(string Text, string Chain);
 
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteServiceToEndpointRules(
         Lines natRules, string name, ServicePortInfo svc, string chain, IReadOnlyList<EndpointInfo> endpoints, bool largeCluster, Func<EndpointInfo, NamedEndpoint> named)
@@ -401,6 +404,7 @@ public static class IptablesRenderer
 
         public void Chain(string chain) => _text.Append(':').Append(chain).Append(" - [0:0]\n");
 
+        // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(params ReadOnlySpan<string> words)
         {

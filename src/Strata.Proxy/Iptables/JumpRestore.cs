@@ -29,6 +29,7 @@ public static class JumpRestore
     /// <param name="saved">The kernel's tables now (<see cref="Read"/>); a table it does not hold is taken as empty.</param>
     /// <returns>The payload with the missing declarations after each section's own and the inserts before its COMMIT;
     /// sections for tables the payload lacks are appended. The payload's own text is copied, never re-split.</returns>
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string Merge(string payload, SavedTables saved)
     {

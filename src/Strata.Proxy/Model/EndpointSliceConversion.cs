@@ -19,6 +19,7 @@ public static class EndpointSliceConversion
             ? $"{slice.Metadata.NamespaceProperty ?? "default"}/{name}"
             : null;
 
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Dictionary<ServicePortName, IReadOnlyList<EndpointInfo>> ToEndpoints(
         string serviceKey, IEnumerable<V1EndpointSlice> slices, AddressFamily family, string nodeName)

@@ -118,6 +118,7 @@ public sealed class ProxyChangeTracker(string nodeName, AddressFamily family = A
     /// The current state, and which Services changed (ports or endpoints) since the previous call. The pending changes
     /// are consumed: a caller that fails to apply this snapshot must do a full sync next.
     /// </summary>
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ProxySnapshot Checkout()
     {

@@ -22,6 +22,7 @@ public sealed record ProxyModel(IReadOnlyList<ServicePlan> Services, int TotalEn
     public static ProxyModel Build(ProxySnapshot snapshot, string zone = "") =>
         Build(snapshot.Services, snapshot.Endpoints, zone);
 
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ProxyModel Build(
         IReadOnlyDictionary<ServicePortName, ServicePortInfo> services,
@@ -43,6 +44,7 @@ public sealed record ProxyModel(IReadOnlyList<ServicePlan> Services, int TotalEn
     /// <summary>
     /// Ready endpoints by default; serving-terminating ones (independently for Cluster and Local) when none is ready.
     /// </summary>
+    // Fully optimised at its first call: the first full sync runs it once, before tiered JIT would (docs/notes/proxy.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ServicePlan Categorize(ServicePortInfo info, IReadOnlyList<EndpointInfo> endpoints, string zone)
     {
