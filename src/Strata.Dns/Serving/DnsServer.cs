@@ -244,15 +244,21 @@ public sealed class DnsServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Every await in the loops takes the token, so they end on cancellation; the sockets are disposed only
+        // then, because a Socket.Dispose racing a SendToAsync in flight can fail inside the runtime's
+        // SocketAsyncEventArgs (a NullReferenceException), not only with ObjectDisposedException.
         await _stop.CancelAsync();
-        _udp.Dispose();
-        _tcp.Dispose();
         try
         {
             await Task.WhenAll(_loops);
         }
         catch (OperationCanceledException)
         {
+        }
+        finally
+        {
+            _udp.Dispose();
+            _tcp.Dispose();
         }
 
         _stop.Dispose();
