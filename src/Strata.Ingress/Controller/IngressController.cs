@@ -27,11 +27,10 @@ public sealed class IngressController : IAsyncDisposable
     private readonly Informer<V1Service> _services;
     private readonly Informer<V1EndpointSlice> _slices;
     private readonly Informer<V1Secret> _secrets;
-    private readonly SemaphoreSlim _changed = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private readonly List<Task> _tasks = [];
-    private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CoalescedSync _sync;
 
     private readonly bool _updateStatus;
 
@@ -44,17 +43,18 @@ public sealed class IngressController : IAsyncDisposable
         _addresses = addresses;
         _logger = loggers.CreateLogger("Strata.Ingress.Controller");
         _events = new EventRecorder(client, "nginx-ingress-controller", _logger);
+        _sync = new CoalescedSync(SyncAsync, e => ControllerLog.SyncFailed(_logger, e.Message));
         var factory = new InformerFactory(client, loggers);
         _ingresses = factory.For<V1Ingress>();
         _classes = factory.For<V1IngressClass>();
         _services = factory.For<V1Service>();
         _slices = factory.For<V1EndpointSlice>();
         _secrets = factory.For<V1Secret>();
-        Watch(_ingresses);
-        Watch(_classes);
-        Watch(_services);
-        Watch(_slices);
-        Watch(_secrets);
+        _sync.Watch(_ingresses);
+        _sync.Watch(_classes);
+        _sync.Watch(_services);
+        _sync.Watch(_slices);
+        _sync.Watch(_secrets);
     }
 
     /// <summary>The number of route tables published so far.</summary>
@@ -78,12 +78,12 @@ public sealed class IngressController : IAsyncDisposable
             controller._tasks.Add(Task.Run(() => informer.RunAsync(token), token));
         }
 
-        controller._tasks.Add(Task.Run(() => controller.SyncLoopAsync(informers, token), token));
+        controller._tasks.Add(Task.Run(() => controller._sync.RunAsync(informers, token), token));
         return controller;
     }
 
     /// <summary>Completes when the first table built from synced informers has been published.</summary>
-    public Task WaitForFirstSyncAsync(CancellationToken cancellationToken) => _firstSync.Task.WaitAsync(cancellationToken);
+    public Task WaitForFirstSyncAsync(CancellationToken cancellationToken) => _sync.WaitForFirstSyncAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -97,53 +97,7 @@ public sealed class IngressController : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _changed.Dispose();
-    }
-
-    private void Watch<T>(Informer<T> informer) where T : class, k8s.IKubernetesObject<V1ObjectMeta> =>
-        informer.AddHandler(_ => Poke(), (_, _) => Poke(), _ => Poke());
-
-    private void Poke()
-    {
-        if (_changed.CurrentCount == 0)
-        {
-            _changed.Release();
-        }
-    }
-
-    private async Task SyncLoopAsync(IInformer[] informers, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.WhenAll(informers.Select(i => i.WaitForSyncAsync(cancellationToken)));
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                // Coalesce a burst of changes (a rollout moves many endpoints) into one rebuild.
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
-                while (_changed.CurrentCount > 0)
-                {
-                    await _changed.WaitAsync(cancellationToken);
-                }
-
-                try
-                {
-                    await SyncAsync(cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The table is already in service; a status or Event write that failed is retried with the next sync.
-                    ControllerLog.SyncFailed(_logger, e.Message);
-                    Poke();
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                }
-
-                _firstSync.TrySetResult();
-                await _changed.WaitAsync(cancellationToken);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        _sync.Dispose();
     }
 
     private async Task SyncAsync(CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Strata.Controllers.Client;
 using Strata.Controllers.GatewayApi;
 using Strata.Controllers.Machinery;
+using Strata.Ingress.Controller;
 using static Strata.Ingress.Gateway.GatewayConditions;
 
 namespace Strata.Ingress.Gateway;
@@ -31,10 +32,9 @@ public sealed class GatewayController : IAsyncDisposable
     private readonly Informer<V1EndpointSlice> _slices;
     private readonly Informer<V1Secret> _secrets;
     private readonly IInformer[] _all;
-    private readonly SemaphoreSlim _changed = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
-    private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CoalescedSync _sync;
     private readonly bool _updateStatus;
 
     private GatewayController(IKubeClient client, GatewayConfigBuilder builder, Func<GatewayConfig, CancellationToken, Task<IReadOnlyDictionary<int, string>>> publish,
@@ -46,15 +46,16 @@ public sealed class GatewayController : IAsyncDisposable
         _updateStatus = updateStatus;
         _time = time ?? TimeProvider.System;
         _logger = loggers.CreateLogger("Strata.Ingress.Gateway");
+        _sync = new CoalescedSync(SyncAsync, e => GatewayLog.SyncFailed(_logger, e.Message));
         var factory = new InformerFactory(client, loggers);
-        _classes = Watch(factory.For<V1GatewayClass>());
-        _gateways = Watch(factory.For<V1Gateway>());
-        _routes = Watch(factory.For<V1HttpRoute>());
-        _grants = Watch(factory.For<V1Beta1ReferenceGrant>());
-        _namespaces = Watch(factory.For<V1Namespace>());
-        _services = Watch(factory.For<V1Service>());
-        _slices = Watch(factory.For<V1EndpointSlice>());
-        _secrets = Watch(factory.For<V1Secret>());
+        _classes = _sync.Watch(factory.For<V1GatewayClass>());
+        _gateways = _sync.Watch(factory.For<V1Gateway>());
+        _routes = _sync.Watch(factory.For<V1HttpRoute>());
+        _grants = _sync.Watch(factory.For<V1Beta1ReferenceGrant>());
+        _namespaces = _sync.Watch(factory.For<V1Namespace>());
+        _services = _sync.Watch(factory.For<V1Service>());
+        _slices = _sync.Watch(factory.For<V1EndpointSlice>());
+        _secrets = _sync.Watch(factory.For<V1Secret>());
         _all = [_classes, _gateways, _routes, _grants, _namespaces, _services, _slices, _secrets];
     }
 
@@ -78,7 +79,7 @@ public sealed class GatewayController : IAsyncDisposable
             controller._tasks.Add(Task.Run(() => informer.RunAsync(token), token));
         }
 
-        controller._tasks.Add(Task.Run(() => controller.SyncLoopAsync(token), token));
+        controller._tasks.Add(Task.Run(() => controller._sync.RunAsync(controller._all, token), token));
         return controller;
     }
 
@@ -89,7 +90,7 @@ public sealed class GatewayController : IAsyncDisposable
         return server.PortProblems;
     };
 
-    public Task WaitForFirstSyncAsync(CancellationToken cancellationToken) => _firstSync.Task.WaitAsync(cancellationToken);
+    public Task WaitForFirstSyncAsync(CancellationToken cancellationToken) => _sync.WaitForFirstSyncAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -103,54 +104,7 @@ public sealed class GatewayController : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _changed.Dispose();
-    }
-
-    private Informer<T> Watch<T>(Informer<T> informer) where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        informer.AddHandler(_ => Poke(), (_, _) => Poke(), _ => Poke());
-        return informer;
-    }
-
-    private void Poke()
-    {
-        if (_changed.CurrentCount == 0)
-        {
-            _changed.Release();
-        }
-    }
-
-    private async Task SyncLoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.WhenAll(_all.Select(i => i.WaitForSyncAsync(cancellationToken)));
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
-                while (_changed.CurrentCount > 0)
-                {
-                    await _changed.WaitAsync(cancellationToken);
-                }
-
-                try
-                {
-                    await SyncAsync(cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    GatewayLog.SyncFailed(_logger, e.Message);
-                    Poke();
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                }
-
-                _firstSync.TrySetResult();
-                await _changed.WaitAsync(cancellationToken);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        _sync.Dispose();
     }
 
     private async Task SyncAsync(CancellationToken cancellationToken)
