@@ -5,13 +5,15 @@ using Strata.Controllers.Machinery;
 namespace Strata.Ingress.Controller;
 
 /// <summary>
-/// The controllers' one sync loop: once the informers have listed, every burst of changes (a rollout moves many
-/// endpoints) is coalesced into one rebuild; a failed sync is reported and retried a second later.
+/// The controllers' informers and their one sync loop: once the informers have listed, every burst of changes (a
+/// rollout moves many endpoints) is coalesced into one rebuild; a failed sync is reported and retried a second later.
 /// </summary>
-internal sealed class CoalescedSync(Func<CancellationToken, Task> sync, Action<Exception> failed) : IDisposable
+internal sealed class CoalescedSync(Func<CancellationToken, Task> sync, Action<Exception> failed) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _changed = new(0);
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _tasks = [];
 
     /// <summary>Calls for a sync on the informer's every add, update and delete.</summary>
     public Informer<T> Watch<T>(Informer<T> informer) where T : class, IKubernetesObject<V1ObjectMeta>
@@ -30,7 +32,19 @@ internal sealed class CoalescedSync(Func<CancellationToken, Task> sync, Action<E
         }
     }
 
-    public async Task RunAsync(IEnumerable<IInformer> informers, CancellationToken cancellationToken)
+    /// <summary>Runs the informers, and the loop once they have all listed.</summary>
+    public void Start(IReadOnlyList<IInformer> informers)
+    {
+        var token = _stop.Token;
+        foreach (var informer in informers)
+        {
+            _tasks.Add(Task.Run(() => informer.RunAsync(token), token));
+        }
+
+        _tasks.Add(Task.Run(() => RunAsync(informers, token), token));
+    }
+
+    private async Task RunAsync(IReadOnlyList<IInformer> informers, CancellationToken cancellationToken)
     {
         try
         {
@@ -64,5 +78,18 @@ internal sealed class CoalescedSync(Func<CancellationToken, Task> sync, Action<E
         }
     }
 
-    public void Dispose() => _changed.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_tasks);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+        _changed.Dispose();
+    }
 }

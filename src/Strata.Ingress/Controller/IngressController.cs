@@ -27,9 +27,7 @@ public sealed class IngressController : IAsyncDisposable
     private readonly Informer<V1Service> _services;
     private readonly Informer<V1EndpointSlice> _slices;
     private readonly Informer<V1Secret> _secrets;
-    private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
-    private readonly List<Task> _tasks = [];
     private readonly CoalescedSync _sync;
 
     private readonly bool _updateStatus;
@@ -71,34 +69,14 @@ public sealed class IngressController : IAsyncDisposable
         IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true)
     {
         var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus);
-        var token = controller._stop.Token;
-        IInformer[] informers = [controller._ingresses, controller._classes, controller._services, controller._slices, controller._secrets];
-        foreach (var informer in informers)
-        {
-            controller._tasks.Add(Task.Run(() => informer.RunAsync(token), token));
-        }
-
-        controller._tasks.Add(Task.Run(() => controller._sync.RunAsync(informers, token), token));
+        controller._sync.Start([controller._ingresses, controller._classes, controller._services, controller._slices, controller._secrets]);
         return controller;
     }
 
     /// <summary>Completes when the first table built from synced informers has been published.</summary>
     public Task WaitForFirstSyncAsync(CancellationToken cancellationToken) => _sync.WaitForFirstSyncAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        try
-        {
-            await Task.WhenAll(_tasks);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
-        _sync.Dispose();
-    }
+    public ValueTask DisposeAsync() => _sync.DisposeAsync();
 
     private async Task SyncAsync(CancellationToken cancellationToken)
     {

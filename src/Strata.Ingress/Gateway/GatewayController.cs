@@ -31,9 +31,6 @@ public sealed class GatewayController : IAsyncDisposable
     private readonly Informer<V1Service> _services;
     private readonly Informer<V1EndpointSlice> _slices;
     private readonly Informer<V1Secret> _secrets;
-    private readonly IInformer[] _all;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _tasks = [];
     private readonly CoalescedSync _sync;
     private readonly bool _updateStatus;
 
@@ -56,7 +53,6 @@ public sealed class GatewayController : IAsyncDisposable
         _services = _sync.Watch(factory.For<V1Service>());
         _slices = _sync.Watch(factory.For<V1EndpointSlice>());
         _secrets = _sync.Watch(factory.For<V1Secret>());
-        _all = [_classes, _gateways, _routes, _grants, _namespaces, _services, _slices, _secrets];
     }
 
     /// <summary>The number of configurations published so far.</summary>
@@ -73,13 +69,8 @@ public sealed class GatewayController : IAsyncDisposable
         Func<GatewayConfig, CancellationToken, Task<IReadOnlyDictionary<int, string>>> publish, ILoggerFactory loggers, bool updateStatus = true, TimeProvider? time = null)
     {
         var controller = new GatewayController(client, new GatewayConfigBuilder(controllerName, addresses), publish, loggers, updateStatus, time);
-        var token = controller._stop.Token;
-        foreach (var informer in controller._all)
-        {
-            controller._tasks.Add(Task.Run(() => informer.RunAsync(token), token));
-        }
-
-        controller._tasks.Add(Task.Run(() => controller._sync.RunAsync(controller._all, token), token));
+        controller._sync.Start([controller._classes, controller._gateways, controller._routes, controller._grants, controller._namespaces,
+            controller._services, controller._slices, controller._secrets]);
         return controller;
     }
 
@@ -92,20 +83,7 @@ public sealed class GatewayController : IAsyncDisposable
 
     public Task WaitForFirstSyncAsync(CancellationToken cancellationToken) => _sync.WaitForFirstSyncAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        try
-        {
-            await Task.WhenAll(_tasks);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
-        _sync.Dispose();
-    }
+    public ValueTask DisposeAsync() => _sync.DisposeAsync();
 
     private async Task SyncAsync(CancellationToken cancellationToken)
     {
