@@ -78,23 +78,34 @@ public static class GatewayPlanner
         var responseHeaders = new List<HeaderModifier>();
         string? host = null;
         var path = request.Path;
-        foreach (var filter in entry.Filters)
+        // A rule's filters, then the chosen backendRef's; a redirect answers only from the rule's.
+        RedirectFilter? Apply(IReadOnlyList<RouteFilter> filters, bool redirects)
         {
-            switch (filter)
+            foreach (var filter in filters)
             {
-                case RedirectFilter redirect:
-                    return new GatewayLocalResponse(redirect.StatusCode, RedirectLocation(redirect, entry, request), "redirect");
-                case RequestHeaderFilter h:
-                    requestHeaders.Add(h.Modifier);
-                    break;
-                case ResponseHeaderFilter h:
-                    responseHeaders.Add(h.Modifier);
-                    break;
-                case RewriteFilter rewrite:
-                    host = rewrite.Hostname ?? host;
-                    path = rewrite.Path is { } modifier ? ModifyPath(modifier, entry, path) : path;
-                    break;
+                switch (filter)
+                {
+                    case RedirectFilter redirect when redirects:
+                        return redirect;
+                    case RequestHeaderFilter h:
+                        requestHeaders.Add(h.Modifier);
+                        break;
+                    case ResponseHeaderFilter h:
+                        responseHeaders.Add(h.Modifier);
+                        break;
+                    case RewriteFilter rewrite:
+                        host = rewrite.Hostname ?? host;
+                        path = rewrite.Path is { } modifier ? ModifyPath(modifier, entry, path) : path;
+                        break;
+                }
             }
+
+            return null;
+        }
+
+        if (Apply(entry.Filters, redirects: true) is { } redirect)
+        {
+            return new GatewayLocalResponse(redirect.StatusCode, RedirectLocation(redirect, entry, request), "redirect");
         }
 
         var total = entry.Backends.Sum(b => Math.Max(0, b.Weight));
@@ -114,22 +125,7 @@ public static class GatewayPlanner
             return new GatewayLocalResponse(500, null, chosen.Invalid ?? "invalid backend");
         }
 
-        foreach (var filter in chosen.Filters)
-        {
-            switch (filter)
-            {
-                case RequestHeaderFilter h:
-                    requestHeaders.Add(h.Modifier);
-                    break;
-                case ResponseHeaderFilter h:
-                    responseHeaders.Add(h.Modifier);
-                    break;
-                case RewriteFilter rewrite:
-                    host = rewrite.Hostname ?? host;
-                    path = rewrite.Path is { } modifier ? ModifyPath(modifier, entry, path) : path;
-                    break;
-            }
-        }
+        Apply(chosen.Filters, redirects: false);
 
         if (chosen.Target.Endpoints.Count == 0)
         {
