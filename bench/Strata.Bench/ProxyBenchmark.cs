@@ -83,25 +83,9 @@ public sealed class ProxyBenchmark
                 progress?.Report($"{count} services x {Endpoints} endpoints, round {round}/{Rounds}: strata full and partial sync");
                 string payload = InScratchNamespace(path =>
                 {
-                    using var proxier = new IptablesProxier(
-                        new ProxySettings { NodeName = "bench-node", NodeIP = "192.168.0.2", ClusterCidr = "10.64.0.0/10" },
-                        new Netfilter.Iptables(path, backend: Backend),
-                        new Conntrack(path),
-                        new NoSysctl(),
-                        NullLogger.Instance);
+                    using var proxier = NewProxier(path);
                     var started = Stopwatch.StartNew();
-                    foreach (var service in services)
-                    {
-                        proxier.Tracker.UpsertService(service);
-                    }
-
-                    foreach (var slice in slices)
-                    {
-                        proxier.Tracker.UpsertEndpointSlice(slice);
-                    }
-
-                    var outcome = proxier.SyncOnce();
-                    Check(outcome, "full");
+                    var outcome = FullSync(proxier, services, slices);
                     full.Add(started.Elapsed.TotalSeconds);
 
                     var changed = Slice(count / 2, Endpoints, replaced: true);
@@ -149,24 +133,8 @@ public sealed class ProxyBenchmark
     /// </summary>
     private (List<double> First, List<double> Last) FirstPacket(string path, List<V1Service> services, List<V1EndpointSlice> slices)
     {
-        using var proxier = new IptablesProxier(
-            new ProxySettings { NodeName = "bench-node", NodeIP = "192.168.0.2", ClusterCidr = "10.64.0.0/10" },
-            new Netfilter.Iptables(path, backend: Backend),
-            new Conntrack(path),
-            new NoSysctl(),
-            NullLogger.Instance);
-        foreach (var service in services)
-        {
-            proxier.Tracker.UpsertService(service);
-        }
-
-        foreach (var slice in slices)
-        {
-            proxier.Tracker.UpsertEndpointSlice(slice);
-        }
-
-        var outcome = proxier.SyncOnce();
-        Check(outcome, "full");
+        using var proxier = NewProxier(path);
+        var outcome = FullSync(proxier, services, slices);
         var (first, last) = FirstAndLastClusterIPs(outcome.Payload!.Text);
 
         using var ns = NetworkNamespace.Open(path);
@@ -241,6 +209,31 @@ public sealed class ProxyBenchmark
     {
         var sorted = values.Order().ToArray();
         return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    private IptablesProxier NewProxier(string path) => new(
+        new ProxySettings { NodeName = "bench-node", NodeIP = "192.168.0.2", ClusterCidr = "10.64.0.0/10" },
+        new Netfilter.Iptables(path, backend: Backend),
+        new Conntrack(path),
+        new NoSysctl(),
+        NullLogger.Instance);
+
+    /// <summary>The objects into the proxier's tracker, then its first (full) sync, which must succeed.</summary>
+    private static SyncOutcome FullSync(IptablesProxier proxier, List<V1Service> services, List<V1EndpointSlice> slices)
+    {
+        foreach (var service in services)
+        {
+            proxier.Tracker.UpsertService(service);
+        }
+
+        foreach (var slice in slices)
+        {
+            proxier.Tracker.UpsertEndpointSlice(slice);
+        }
+
+        var outcome = proxier.SyncOnce();
+        Check(outcome, "full");
+        return outcome;
     }
 
     private static void Check(SyncOutcome outcome, string what)
