@@ -49,6 +49,8 @@ public sealed class IngressServer : IAsyncDisposable
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggers));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddHttpForwarder();
+        // With inline socket completions the request stays on the epoll thread that read it (see ProxyProcess).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = ProxyProcess.InlineCompletions);
         IngressProxy? proxy = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
