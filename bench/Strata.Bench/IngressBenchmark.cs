@@ -8,14 +8,23 @@ using System.Text.RegularExpressions;
 
 namespace Strata.Bench;
 
-/// <summary>One load run through one proxy: wrk's requests/s, latency percentiles and failed requests.</summary>
-public sealed record LoadResult(double RequestsPerSecond, double P50Milliseconds, double P99Milliseconds, long Requests, long Errors);
+/// <summary>
+/// One load run through one proxy: wrk's requests/s, latency percentiles and failed requests, and the proxy's own CPU
+/// time (user + system of its processes) per request over the run.
+/// </summary>
+public sealed record LoadResult(double RequestsPerSecond, double P50Milliseconds, double P99Milliseconds, long Requests, long Errors, double? CpuMicrosecondsPerRequest = null);
 
 /// <summary>A body size measured through Debian nginx (configured as ingress-nginx renders it) and through Strata.</summary>
 public sealed record IngressBenchRow(string Body, LoadResult Nginx, LoadResult Strata)
 {
     /// <summary>Strata's requests/s over nginx's: above 1.0 Strata serves more.</summary>
     public double Ratio => Strata.RequestsPerSecond / Nginx.RequestsPerSecond;
+
+    /// <summary>
+    /// nginx's CPU time per request over Strata's: the requests/s ratio at equal CPU (above 1.0 Strata needs less), which
+    /// holds on a shared machine where the proxies' core is not theirs alone.
+    /// </summary>
+    public double? CpuRatio => Nginx.CpuMicrosecondsPerRequest / Strata.CpuMicrosecondsPerRequest;
 }
 
 /// <summary>
@@ -34,12 +43,16 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
         text.AppendLine($"workload:  {Workload}");
         text.AppendLine($"reference: {Reference}");
         text.AppendLine();
-        text.AppendLine($"{"body",-6} {"proxy",-7} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7}");
+        text.AppendLine($"{"body",-6} {"proxy",-7} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"cpu us/req",11}");
         foreach (var row in Rows)
         {
             Line(text, row.Body, "nginx", row.Nginx);
             Line(text, row.Body, "strata", row.Strata);
             text.AppendLine($"{row.Body,-6} ratio   {row.Ratio,10:F3}  (strata req/s / nginx req/s)");
+            if (row.CpuRatio is { } cpuRatio)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{row.Body,-6} cpu     {cpuRatio,10:F3}  (nginx cpu us/req / strata cpu us/req: the ratio at equal CPU)");
+            }
         }
 
         if (Changes is { Count: > 0 })
@@ -71,6 +84,11 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
                 Write(json, "nginx", row.Nginx);
                 Write(json, "strata", row.Strata);
                 json.WriteNumber("ratio", Math.Round(row.Ratio, 4));
+                if (row.CpuRatio is { } cpuRatio)
+                {
+                    json.WriteNumber("cpu_ratio", Math.Round(cpuRatio, 4));
+                }
+
                 json.WriteEndObject();
             }
 
@@ -91,7 +109,7 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
     }
 
     private static void Line(StringBuilder text, string body, string proxy, LoadResult r) =>
-        text.AppendLine(CultureInfo.InvariantCulture, $"{body,-6} {proxy,-7} {r.RequestsPerSecond,10:F0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {r.Errors,7}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{body,-6} {proxy,-7} {r.RequestsPerSecond,10:F0} {r.P50Milliseconds,8:F2} {r.P99Milliseconds,8:F2} {r.Errors,7} {(r.CpuMicrosecondsPerRequest is { } cpu ? cpu.ToString("F1", CultureInfo.InvariantCulture) : "-"),11}");
 
     private static void Write(Utf8JsonWriter json, string name, LoadResult r)
     {
@@ -101,6 +119,11 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
         json.WriteNumber("p99_ms", Math.Round(r.P99Milliseconds, 3));
         json.WriteNumber("requests", r.Requests);
         json.WriteNumber("errors", r.Errors);
+        if (r.CpuMicrosecondsPerRequest is { } cpu)
+        {
+            json.WriteNumber("cpu_us_per_request", Math.Round(cpu, 2));
+        }
+
         json.WriteEndObject();
     }
 }
@@ -111,14 +134,23 @@ public sealed record IngressBenchReport(string Workload, string Reference, IRead
 /// --manifest</c> serving the same Ingress; both forward to the same nginx backend (a small body and a 100 KB file). The
 /// two proxies are pinned to the same CPUs (nginx worker_processes and DOTNET_PROCESSOR_COUNT equal to their count);
 /// wrk and the backend run on the other CPUs. Loopback only, no root needed. Runs alternate nginx/Strata per body.
+/// Each proxy is warmed up for <paramref name="warmupSeconds"/> per body first: the JIT needs tens of seconds of load on
+/// one contended core to reach its optimized code, and the ingress runs for days, so the measure is its steady state.
 /// </summary>
-public sealed partial class IngressBenchmark(string strata, int connections, int seconds, int proxyCpus)
+public sealed partial class IngressBenchmark(string strata, int connections, int seconds, int proxyCpus, int warmupSeconds = IngressBenchmark.DefaultWarmupSeconds)
 {
+    public const int DefaultWarmupSeconds = 20;
+
     private const string Host = "bench.example.com";
 
     public async Task<IngressBenchReport> RunAsync(Action<string> progress, CancellationToken cancellationToken)
     {
         var cpus = Environment.ProcessorCount;
+        if (warmupSeconds < 0)
+        {
+            throw new ArgumentException($"--warmup: {warmupSeconds} is not a number of seconds (0 or more)");
+        }
+
         if (proxyCpus < 1 || proxyCpus >= cpus)
         {
             throw new ArgumentException($"--proxy-cpus must be between 1 and {cpus - 1} (the rest runs wrk and the backend)");
@@ -160,13 +192,17 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
             var rows = new List<IngressBenchRow>();
             foreach (var (body, path) in new[] { ("small", "/small"), ("100KB", "/big") })
             {
-                progress($"{body}: warm-up");
-                Wrk(loadSet, nginxPort, path, 2);
-                Wrk(loadSet, strataPort, path, 2);
+                if (warmupSeconds > 0)
+                {
+                    progress($"{body}: warm-up {warmupSeconds}s each");
+                    Wrk(loadSet, nginxPort, path, warmupSeconds);
+                    Wrk(loadSet, strataPort, path, warmupSeconds);
+                }
+
                 progress($"{body}: nginx {seconds}s");
-                var nginx = Wrk(loadSet, nginxPort, path, seconds);
+                var nginx = Wrk(loadSet, nginxPort, path, seconds, ProcessTree(processes[1]));
                 progress($"{body}: strata {seconds}s");
-                var strataResult = Wrk(loadSet, strataPort, path, seconds);
+                var strataResult = Wrk(loadSet, strataPort, path, seconds, ProcessTree(processes[2]));
                 rows.Add(new IngressBenchRow(body, nginx, strataResult));
             }
 
@@ -190,7 +226,7 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
             }, cancellationToken));
 
             return new IngressBenchReport(
-                $"wrk -t1 -c{connections} -d{seconds}s, Host {Host}, one Ingress rule; proxies on CPUs {proxySet}, wrk and the backend nginx on {loadSet}",
+                $"wrk -t1 -c{connections} -d{seconds}s after {warmupSeconds}s of warm-up, Host {Host}, one Ingress rule; proxies on CPUs {proxySet}, wrk and the backend nginx on {loadSet}",
                 "Debian nginx " + NginxVersion() + " configured as ingress-nginx renders the Ingress (upstream keepalive 320)",
                 rows,
                 changes);
@@ -384,15 +420,50 @@ public sealed partial class IngressBenchmark(string strata, int connections, int
         return new LoadResult(Number(RequestsPerSecond()), Latency("50"), Latency("99"), (long)Number(Requests()), errors);
     }
 
-    private LoadResult Wrk(string cpus, int port, string path, int duration)
+    private LoadResult Wrk(string cpus, int port, string path, int duration, Func<IReadOnlyList<int>>? proxy = null)
     {
+        var before = proxy is null ? TimeSpan.Zero : CpuTime(proxy());
         var (code, stdout, stderr) = Run("taskset", ["-c", cpus, "wrk", "-t1", $"-c{connections}", $"-d{duration}s", "--latency", "-H", $"Host: {Host}", $"http://127.0.0.1:{port}{path}"]);
         if (code != 0)
         {
             throw new IOException($"wrk failed ({code}): {stderr}{stdout}");
         }
 
-        return ParseWrk(stdout);
+        var result = ParseWrk(stdout);
+        if (proxy is null || result.Requests == 0)
+        {
+            return result;
+        }
+
+        var used = CpuTime(proxy()) - before;
+        return result with { CpuMicrosecondsPerRequest = used.TotalMicroseconds / result.Requests };
+    }
+
+    /// <summary>The proxy's processes: the one started (taskset exec's into it) and its children (nginx's workers).</summary>
+    private static Func<IReadOnlyList<int>> ProcessTree(Process process) => () =>
+    {
+        var children = $"/proc/{process.Id}/task/{process.Id}/children";
+        var text = File.Exists(children) ? File.ReadAllText(children) : "";
+        return [process.Id, .. text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(id => int.Parse(id, CultureInfo.InvariantCulture))];
+    };
+
+    /// <summary>User + system time of the processes still running (a worker that exits takes its time with it).</summary>
+    private static TimeSpan CpuTime(IReadOnlyList<int> pids)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var pid in pids)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                total += process.TotalProcessorTime;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+            }
+        }
+
+        return total;
     }
 
     private static string NginxVersion()

@@ -28,6 +28,31 @@ public sealed class IngressBenchmarkTests
     }
 
     [Fact]
+    public void TheReportGivesCpuPerRequestAndTheRatioAtEqualCpu()
+    {
+        var row = new IngressBenchRow("small", new LoadResult(20000, 1, 2, 100000, 0, 25), new LoadResult(15000, 1, 2, 75000, 0, 50));
+        Assert.Equal(0.75, row.Ratio);
+        Assert.Equal(0.5, row.CpuRatio);
+        var report = new IngressBenchReport("w", "r", [row]);
+        var text = report.ToText();
+        Assert.Contains("small  nginx        20000     1.00     2.00       0        25.0", text, StringComparison.Ordinal);
+        Assert.Contains("small  strata       15000     1.00     2.00       0        50.0", text, StringComparison.Ordinal);
+        Assert.Contains("small  cpu          0.500  (nginx cpu us/req / strata cpu us/req: the ratio at equal CPU)", text, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        var body = json.RootElement.GetProperty("bodies")[0];
+        Assert.Equal(0.5, body.GetProperty("cpu_ratio").GetDouble());
+        Assert.Equal(50, body.GetProperty("strata").GetProperty("cpu_us_per_request").GetDouble());
+    }
+
+    [Fact]
+    public void WithoutCpuFiguresTheReportLeavesThemOut()
+    {
+        var row = new IngressBenchRow("small", new LoadResult(20000, 1, 2, 100000, 0), new LoadResult(15000, 1, 2, 75000, 0));
+        Assert.Null(row.CpuRatio);
+        Assert.DoesNotContain("the ratio at equal CPU", new IngressBenchReport("w", "r", [row]).ToText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WrkOutputWithoutPercentilesIsAnError()
     {
         var e = Assert.Throws<FormatException>(() => IngressBenchmark.ParseWrk("Requests/sec: 1.0\n10 requests in 1s"));

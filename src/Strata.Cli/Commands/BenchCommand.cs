@@ -134,13 +134,14 @@ internal static class BenchCommand
         var connections = new Option<int>("--connections") { Description = "wrk's open connections.", DefaultValueFactory = _ => 50 };
         var duration = new Option<int>("--duration") { Description = "Seconds of load per proxy and body size.", DefaultValueFactory = _ => 10 };
         var cpus = new Option<int>("--proxy-cpus") { Description = "CPUs both proxies are pinned to (the others run wrk and the backend).", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int>("--warmup") { Description = "Seconds of load through each proxy per body size before measuring (Strata's JIT reaches its optimized code under load).", DefaultValueFactory = _ => IngressBenchmark.DefaultWarmupSeconds };
         var command = new Command("ingress", "wrk through Debian nginx configured as ingress-nginx would be and through strata ingress, same Ingress, same backend, same CPUs: requests/s, p50/p99.")
         {
-            json, output, connections, duration, cpus,
+            json, output, connections, duration, cpus, warmup,
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
-            var benchmark = new IngressBenchmark(LabCommands.ResolveStrata(null), result.GetValue(connections), result.GetValue(duration), result.GetValue(cpus));
+            var benchmark = new IngressBenchmark(LabCommands.ResolveStrata(null), result.GetValue(connections), result.GetValue(duration), result.GetValue(cpus), result.GetValue(warmup));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench ingress: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)

@@ -34,6 +34,7 @@ internal static class IngressCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            ProxyProcess.UseInlineCompletions();
             if (!IPAddress.TryParse(result.GetValue(bind), out var address))
             {
                 Console.Error.WriteLine($"strata: --bind-address: \"{result.GetValue(bind)}\" is not an IP address");

@@ -48,7 +48,13 @@ public sealed class IngressServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggers));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Hosting starts an Activity and a logging scope for every request as soon as its category is enabled at all
+        // (HostingApplicationDiagnostics.BeginRequest checks Critical); it logs nothing at Warning and above that the
+        // proxy needs (an application's unhandled exception is Kestrel's log), so it is off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.AddHttpForwarder();
+        // With inline socket completions the request stays on the epoll thread that read it (see ProxyProcess).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = ProxyProcess.InlineCompletions);
         IngressProxy? proxy = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
