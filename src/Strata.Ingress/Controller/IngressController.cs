@@ -32,6 +32,9 @@ public sealed class IngressController : IAsyncDisposable
 
     private readonly bool _updateStatus;
 
+    /// <summary>--publish-service (namespace/name): the Service whose addresses the status shows instead of <see cref="_addresses"/>.</summary>
+    private string? _publishService;
+
     private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus)
     {
         _updateStatus = updateStatus;
@@ -66,9 +69,9 @@ public sealed class IngressController : IAsyncDisposable
     /// <paramref name="updateStatus"/> nothing is written to the cluster (no Events, no status): a read-only look.
     /// </summary>
     public static IngressController Start(IKubeClient client, IngressClassIdentity identity, X509Certificate2 fakeCertificate, Action<RouteTable> publish,
-        IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true)
+        IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true, string? publishService = null)
     {
-        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus);
+        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus) { _publishService = publishService };
         controller._sync.Start([controller._ingresses, controller._classes, controller._services, controller._slices, controller._secrets]);
         return controller;
     }
@@ -124,7 +127,7 @@ public sealed class IngressController : IAsyncDisposable
     private async Task UpdateStatusAsync(V1Ingress ingress, CancellationToken cancellationToken)
     {
         var current = ingress.Status?.LoadBalancer?.Ingress?.Select(i => i.Ip ?? i.Hostname ?? "").Order(StringComparer.Ordinal).ToList() ?? [];
-        var wanted = _addresses.Order(StringComparer.Ordinal).ToList();
+        var wanted = (_publishService is null ? _addresses : PublishService.Addresses(_services.Get(_publishService))).Order(StringComparer.Ordinal).ToList();
         if (current.SequenceEqual(wanted))
         {
             return;
