@@ -18,7 +18,8 @@ namespace Strata.LoadBalancer;
 /// interface. A /32 address on a dummy device, as kube-proxy IPVS's kube-ipvs0 does, was not chosen: it makes the
 /// address local, so every socket the node listens on would answer on it, not only the Service's ports.
 /// </para>
-/// The routes on <see cref="DeviceName"/> are the record of what is announced, so a restarted speaker picks up where
+/// A newly announced address is also announced by a gratuitous ARP (<see cref="GratuitousArp"/>), as MetalLB does
+/// when a node takes an address over. The routes on <see cref="DeviceName"/> are the record of what is announced, so a restarted speaker picks up where
 /// the previous one left off and <see cref="Withdraw"/> removes everything.
 /// </summary>
 public sealed class ProxyArpAnnouncer : IDisposable
@@ -73,6 +74,18 @@ public sealed class ProxyArpAnnouncer : IDisposable
         {
             _netlink.ReplaceRoute(new Route(new IpPrefix(address, 32)) { Device = DeviceName });
             _netlink.AddNeighbour(new Neighbour(address, _interface) { Proxy = true });
+        }
+
+        if (added.Count > 0)
+        {
+            var link = _netlink.GetLink(_interface);
+            _ns.Run(() =>
+            {
+                foreach (var address in added)
+                {
+                    GratuitousArp.Send(link.Index, address, link.Address!);
+                }
+            });
         }
 
         return added;

@@ -78,6 +78,38 @@ public sealed class ProxyArpAnnouncerTests
     }
 
     [RootFact]
+    public void Taking_an_address_over_updates_a_neighbours_stale_entry_by_gratuitous_arp()
+    {
+        var (client, node) = Link();
+        using var _ = client;
+        using var __ = node;
+        node.Namespace.WriteSysctl("net.ipv4.ip_forward", "1");
+        var nodeMac = MacAddress.Format(node.Netlink.GetLink("eth0").Address);
+
+        // The client still has the previous announcer's MAC for the address.
+        client.Netlink.ReplaceNeighbour(new Neighbour(A("10.50.0.210"), "eth0") { LinkAddress = MacAddress.Parse("0a:58:00:00:00:99"), State = NeighbourState.Stale });
+        using var announcer = new ProxyArpAnnouncer(node.Namespace, "eth0");
+        announcer.Sync([A("10.50.0.210")]);
+
+        // No traffic from the client: only the announcement can have changed its entry.
+        string? mac = null;
+        for (var i = 0; i < 50 && mac != nodeMac; i++)
+        {
+            Thread.Sleep(20);
+            mac = client.Netlink.GetNeighbours().Single(n => n.Address.Equals(A("10.50.0.210"))).LinkAddress is { } m ? MacAddress.Format(m) : null;
+        }
+
+        Assert.Equal(nodeMac, mac);
+    }
+
+    [Fact]
+    public void The_announcement_is_an_rfc_5227_arp_request_for_the_address_itself()
+    {
+        var packet = GratuitousArp.Packet(A("172.19.15.200"), MacAddress.Parse("0a:58:ac:13:00:08"));
+        Assert.Equal("0001080006040001" + "0a58ac130008" + "ac130fc8" + "000000000000" + "ac130fc8", Convert.ToHexStringLower(packet));
+    }
+
+    [RootFact]
     public void An_interface_that_does_not_forward_is_refused_with_the_sysctl_named_and_nothing_is_changed()
     {
         var (client, node) = Link();
