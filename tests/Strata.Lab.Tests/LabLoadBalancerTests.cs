@@ -151,8 +151,11 @@ public sealed class LabLoadBalancerTests
     private static List<string> Announcers(TestLab lab, string ip) =>
         [.. new[] { "node1", "node2" }.Where(n => lab.ExecOk(n, "ip", "neigh", "show", "proxy").Split('\n').Any(l => l.StartsWith(ip + " ", StringComparison.Ordinal)))];
 
-    private static string Mac(TestLab lab, string node) =>
-        lab.ExecOk(node, "cat", "/sys/class/net/eth0/address").Trim();
+    private static string Mac(TestLab lab, string node)
+    {
+        var fields = lab.ExecOk(node, "ip", "-o", "link", "show", "eth0").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields[Array.IndexOf(fields, "link/ether") + 1];
+    }
 
     private static string UnderlayNeighbourMac(TestLab lab, string ip)
     {
