@@ -33,10 +33,11 @@ public sealed class IngressController : IAsyncDisposable
     private readonly bool _updateStatus;
 
     /// <summary>--publish-service (namespace/name): the Service whose addresses the status shows instead of <see cref="_addresses"/>.</summary>
-    private string? _publishService;
+    private readonly string? _publishService;
 
-    private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus)
+    private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus, string? publishService)
     {
+        _publishService = publishService;
         _updateStatus = updateStatus;
         _client = client;
         _builder = builder;
@@ -71,7 +72,7 @@ public sealed class IngressController : IAsyncDisposable
     public static IngressController Start(IKubeClient client, IngressClassIdentity identity, X509Certificate2 fakeCertificate, Action<RouteTable> publish,
         IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true, string? publishService = null)
     {
-        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus) { _publishService = publishService };
+        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus, publishService);
         controller._sync.Start([controller._ingresses, controller._classes, controller._services, controller._slices, controller._secrets]);
         return controller;
     }
