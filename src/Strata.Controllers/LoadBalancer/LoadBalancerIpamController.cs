@@ -76,8 +76,13 @@ public sealed class LoadBalancerIpamController : Controller
 
         if (!IsOurs(service))
         {
+            var held = _allocator.AddressOf(key);
             Release(key);
-            if (ShownAddress(service) is not null)
+
+            // A Service that left type LoadBalancer loses its address; one that moved to another class keeps whatever
+            // that class's implementation wrote, unless it is still the address this controller gave it.
+            var otherClass = service.Spec?.Type == "LoadBalancer";
+            if (ShownAddress(service) is { } shown && (!otherClass || shown.Equals(held)))
             {
                 await WriteStatusAsync(service, null, cancellationToken);
             }

@@ -83,6 +83,13 @@ public sealed class LoadBalancerIpamControllerTests
         await EventuallyAddressAsync(plane, "keep-b", null);
         await CreateAsync(plane, "keep-e");
         await EventuallyAddressAsync(plane, "keep-e", "192.168.77.11");
+
+        // Recreated with another class, the Service's old address goes to the next Service of the pool's class.
+        await plane.Client.DeleteAsync<V1Service>("default", "keep-e");
+        await CreateAsync(plane, "keep-e", lbClass: "example.com/other");
+        await CreateAsync(plane, "keep-f");
+        await EventuallyAddressAsync(plane, "keep-f", "192.168.77.11");
+        Assert.Null(await AddressAsync(plane, "keep-e"));
     }
 
     [Fact]
