@@ -14,28 +14,27 @@ using Strata.Netlink;
 
 namespace Strata.Bench;
 
-/// <summary>One path measured: TCP throughput (iperf3, several streams) and TCP request/response latency.</summary>
-public sealed record PathResult(string Path, string SeedClaim, double GbitPerSecond, double RoundTripMicros)
-{
-    public double PercentOf(PathResult baseline) => 100 * GbitPerSecond / baseline.GbitPerSecond;
-}
+/// <summary>
+/// One path measured: TCP throughput (iperf3, several streams, the median over rounds), its share of the underlay (the
+/// median of each round's ratio to an underlay run next to it), and TCP request/response latency.
+/// </summary>
+public sealed record PathResult(string Path, string SeedClaim, double GbitPerSecond, double PercentOfBaseline, double RoundTripMicros);
 
 /// <summary>The seed's backend table, measured: every path in one run on the same machine, the underlay as the baseline.</summary>
-public sealed record BackendsReport(int Streams, int Seconds, int RoundTrips, IReadOnlyList<PathResult> Paths)
+public sealed record BackendsReport(int Streams, int Seconds, int Rounds, int RoundTrips, IReadOnlyList<PathResult> Paths)
 {
-    public PathResult Baseline => Paths[0];
 
     public string ToText()
     {
         var text = new StringBuilder();
         text.AppendLine("benchmark: backends");
         text.AppendLine($"workload:  iperf3 -P {Streams} -t {Seconds} (TCP throughput); {RoundTrips} TCP request/response round trips of 1 byte (latency, median)");
-        text.AppendLine("baseline:  node to node on the underlay (veth into a bridge, no overlay)");
+        text.AppendLine($"baseline:  node to node on the underlay (veth into a bridge, no overlay), run next to each path in {Rounds} rounds; \"of base\" is the median of the rounds' ratios");
         text.AppendLine();
         text.AppendLine($"{"path",-28} {"Gbit/s",8} {"of base",8} {"RTT µs",8}  seed's claim");
         foreach (var path in Paths)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{path.Path,-28} {path.GbitPerSecond,8:F2} {path.PercentOf(Baseline),7:F0}% {path.RoundTripMicros,8:F1}  {path.SeedClaim}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{path.Path,-28} {path.GbitPerSecond,8:F2} {path.PercentOfBaseline,7:F0}% {path.RoundTripMicros,8:F1}  {path.SeedClaim}");
         }
 
         return text.ToString();
@@ -48,6 +47,7 @@ public sealed record BackendsReport(int Streams, int Seconds, int RoundTrips, IR
             json.WriteString("benchmark", "backends");
             json.WriteNumber("streams", Streams);
             json.WriteNumber("seconds", Seconds);
+            json.WriteNumber("rounds", Rounds);
             json.WriteNumber("round_trips", RoundTrips);
             json.WriteStartArray("paths");
             foreach (var path in Paths)
@@ -55,7 +55,7 @@ public sealed record BackendsReport(int Streams, int Seconds, int RoundTrips, IR
                 json.WriteStartObject();
                 json.WriteString("path", path.Path);
                 json.WriteNumber("gbit_per_second", Math.Round(path.GbitPerSecond, 3));
-                json.WriteNumber("percent_of_baseline", Math.Round(path.PercentOf(Baseline), 1));
+                json.WriteNumber("percent_of_baseline", Math.Round(path.PercentOfBaseline, 1));
                 json.WriteNumber("rtt_us", Math.Round(path.RoundTripMicros, 1));
                 json.WriteString("seed_claim", path.SeedClaim);
                 json.WriteEndObject();
@@ -72,16 +72,20 @@ public sealed record BackendsReport(int Streams, int Seconds, int RoundTrips, IR
 /// Each path is measured with iperf3 and a TCP request/response loop; everything lives in namespaces named
 /// strata-bench-&lt;id&gt;-*, deleted at the end.
 /// </summary>
-public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roundTrips = 2000)
+public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roundTrips = 2000, int rounds = 3)
 {
+    private const string ReferenceVxlan = "vxref";
     private readonly string _id = Guid.NewGuid().ToString("N")[..6];
     private readonly List<string> _namespaces = [];
+    private readonly List<double> _underlayRuns = [];
+    private Func<double> _underlay = () => throw new InvalidOperationException("no underlay yet");
 
     /// <summary>Every namespace of this run starts with it.</summary>
     public string NamespacePrefix => $"strata-bench-{_id}-";
 
     public async Task<BackendsReport> RunAsync(Action<string> progress, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         try
         {
             string underlay = Add("ul");
@@ -92,10 +96,12 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
             string pod1 = AddPod(node1, 1, 2);
             string pod1b = AddPod(node1, 1, 3);
             string pod2 = AddPod(node2, 2, 2);
+            AddReferenceVxlan(node1, node2);
+            _underlay = () => Iperf(node1.Ns, node2.Ns, "192.168.50.12");
 
             var paths = new List<PathResult>();
             progress("underlay: node1 -> node2");
-            paths.Add(await MeasureAsync("node to node (underlay)", "baseline", node1.Ns, node2.Ns, "192.168.50.12", cancellationToken));
+            double underlayRtt = await RoundTripAsync(node1.Ns, node2.Ns, IPAddress.Parse("192.168.50.12"), cancellationToken);
             progress("pod to pod on the same node");
             paths.Add(await MeasureAsync("pod to pod, same node", "-", pod1, pod1b, "10.233.65.3", cancellationToken));
 
@@ -144,9 +150,18 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
                         proxy.Dispose();
                     }
                 }
+
+                if (backend == "vxlan")
+                {
+                    // The kernel's own VXLAN between the two nodes, no pods and no flannel: what encapsulation alone costs
+                    // on this underlay, next to what flannel's vxlan path costs.
+                    progress("node to node over a bare kernel vxlan (reference)");
+                    paths.Add(await MeasureAsync("node to node, kernel vxlan", "reference", node1.Ns, node2.Ns, "172.31.255.2", cancellationToken));
+                }
             }
 
-            return new BackendsReport(streams, seconds, roundTrips, paths);
+            paths.Insert(0, new PathResult("node to node (underlay)", "baseline", Median(_underlayRuns), 100, underlayRtt));
+            return new BackendsReport(streams, seconds, rounds, roundTrips, paths);
         }
         finally
         {
@@ -220,11 +235,49 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
         return (mtu, plans);
     }
 
+    /// <summary>
+    /// The path and the underlay in turns, <see cref="rounds"/> times, the order swapped every round so that a change of
+    /// load on this shared machine between the two runs of a pair does not always favour the same one.
+    /// </summary>
     private async Task<PathResult> MeasureAsync(string path, string claim, string client, string server, string serverIp, CancellationToken cancellationToken)
     {
-        double gbit = Iperf(client, server, serverIp);
+        var gbits = new double[rounds];
+        var ratios = new double[rounds];
+        for (int round = 0; round < rounds; round++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double underlay = round % 2 == 0 ? _underlay() : double.NaN;
+            gbits[round] = Iperf(client, server, serverIp);
+            if (double.IsNaN(underlay))
+            {
+                underlay = _underlay();
+            }
+
+            _underlayRuns.Add(underlay);
+            ratios[round] = gbits[round] / underlay;
+        }
+
         double rtt = await RoundTripAsync(client, server, IPAddress.Parse(serverIp), cancellationToken);
-        return new PathResult(path, claim, gbit, rtt);
+        return new PathResult(path, claim, Median(gbits), 100 * Median(ratios), rtt);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /// <summary>A VXLAN device on each node pointed at the other (VNI 42, the IANA port 4789), with 172.31.255.&lt;n&gt;/24 on it.</summary>
+    private void AddReferenceVxlan(BenchNode node1, BenchNode node2)
+    {
+        foreach (var (node, peer, host) in new[] { (node1, node2, 1), (node2, node1, 2) })
+        {
+            Ip(node.Ns, "link", "add", ReferenceVxlan, "type", "vxlan", "id", "42", "dstport", "4789", "local", node.Ip.ToString(),
+                "remote", peer.Ip.ToString(), "dev", "eth0", "nolearning");
+            Ip(node.Ns, "addr", "add", $"172.31.255.{host}/24", "dev", ReferenceVxlan);
+            Ip(node.Ns, "link", "set", ReferenceVxlan, "up");
+        }
     }
 
     private double Iperf(string client, string server, string serverIp)
@@ -255,6 +308,11 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
             }
 
             using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException($"iperf3 from {client} to {serverIp}: {error.GetString()}");
+            }
+
             return doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 1e9;
         }
         finally

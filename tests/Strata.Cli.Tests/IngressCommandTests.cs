@@ -148,7 +148,7 @@ public sealed class IngressCommandTests
     {
         var (code, _, stderr) = Strata.Run("ingress");
         Assert.Equal(1, code);
-        Assert.Contains("strata: ingress needs --kubeconfig (a cluster) or --manifest (a file)", stderr);
+        Assert.Contains("strata: ingress needs --kubeconfig (a cluster), --manifest (a file), or a pod's service account (in-cluster)", stderr);
     }
 
     [Fact]

@@ -171,16 +171,24 @@ public sealed class UdpOffloadTests
         }
 
         Assert.Equal(42, Once());
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int merged = 0;
-        for (int i = 0; i < 200; i++)
+
+        // The least of three batches: the runtime may allocate on this thread once while it recompiles the loop (tiering,
+        // on-stack replacement), but an allocation per packet would show in every batch.
+        long least = long.MaxValue;
+        for (int batch = 0; batch < 3; batch++)
         {
-            merged += Once();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int merged = 0;
+            for (int i = 0; i < 200; i++)
+            {
+                merged += Once();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(200 * 42, merged);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(200 * 42, merged);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, least);
     }
 
     /// <summary>A super-packet's segments laid out as one GRO read: back to back, every one but the last the same size.</summary>

@@ -5,6 +5,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Strata.Proxy.Health;
 using Strata.Proxy.Model;
+using Strata.Proxy.Sync;
 
 namespace Strata.Proxy.Tests;
 
@@ -162,6 +163,14 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public void A_health_check_port_that_cannot_be_opened_is_a_warning_on_the_service_naming_the_node()
+    {
+        var (service, message) = ProxyRole.FailedToStartServiceHealthcheck("node2", "shop/web", 32103, "cannot listen on 0.0.0.0:32103: Address already in use");
+        Assert.Equal(("v1", "Service", "shop", "web"), (service.ApiVersion, service.Kind, service.Metadata.NamespaceProperty, service.Metadata.Name));
+        Assert.Equal("node node2 failed to start healthcheck \"shop/web\" on port 32103: cannot listen on 0.0.0.0:32103: Address already in use", message);
+    }
+
+    [Fact]
     public async Task TheProxyHealthServerAnswersOverHttpOnLoopback()
     {
         var health = new ProxyHealthTracker(TimeSpan.FromSeconds(60));
@@ -197,6 +206,8 @@ public sealed class HealthTests
         var health = new ProxyHealthTracker(TimeSpan.FromSeconds(60));
         health.Updated();
         await using var server = new ServiceHealthServer([IPAddress.Any], health, NullLoggerFactory.Instance, e => ns.Namespace.Run(() => HealthHttpServer.Bind(e)));
+        var failures = new List<(string Service, int Port, string Error)>();
+        server.ListenFailed = (service, port, error) => failures.Add((service, port, error));
         using var http = InNamespace(ns);
 
         await server.SyncServicesAsync(new Dictionary<string, int> { ["default/web"] = 32100, ["other/db"] = 32101 });
@@ -236,6 +247,9 @@ public sealed class HealthTests
         squatter.Start();
         await server.SyncServicesAsync(new Dictionary<string, int> { ["default/web"] = 32102, ["default/late"] = 32103 });
         Assert.False(server.Ports.ContainsKey("default/late"));
+        var failure = Assert.Single(failures);
+        Assert.Equal(("default/late", 32103), (failure.Service, failure.Port));
+        Assert.StartsWith("cannot listen on 0.0.0.0:32103: ", failure.Error, StringComparison.Ordinal);
         squatter.Stop();
         await server.SyncServicesAsync(new Dictionary<string, int> { ["default/web"] = 32102, ["default/late"] = 32103 });
         Assert.Equal(32103, server.Ports["default/late"]);

@@ -212,15 +212,16 @@ internal static class BenchCommand
     private static Command BuildBackends(Option<bool> json, Option<FileInfo?> output)
     {
         var streams = new Option<int>("--streams") { Description = "Parallel iperf3 streams.", DefaultValueFactory = _ => 4 };
-        var seconds = new Option<int>("--seconds") { Description = "Seconds of iperf3 per path.", DefaultValueFactory = _ => 5 };
+        var seconds = new Option<int>("--seconds") { Description = "Seconds of each iperf3 run.", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Runs of each path, each next to a run of the underlay; the figures are the medians.", DefaultValueFactory = _ => 3 };
         var command = new Command("backends", "The seed's backend table: TCP throughput and latency node to node, pod to pod on a node, and across nodes over host-gw, vxlan and udp.")
         {
-            json, output, streams, seconds,
+            json, output, streams, seconds, rounds,
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
             RequireRoot("bench backends");
-            var benchmark = new BackendsBenchmark(result.GetValue(streams), result.GetValue(seconds));
+            var benchmark = new BackendsBenchmark(result.GetValue(streams), result.GetValue(seconds), rounds: result.GetValue(rounds));
             var report = await benchmark.RunAsync(line => Console.Error.WriteLine($"bench backends: {line}"), cancellationToken);
             Console.Out.Write(result.GetValue(json) ? report.ToJson() : report.ToText());
             if (result.GetValue(output) is { } file)

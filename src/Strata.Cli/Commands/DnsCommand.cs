@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
-using k8s.Exceptions;
-using Strata.Controllers.Client;
 using Strata.Dns.Configuration;
 using Strata.Dns.Serving;
 
@@ -13,10 +11,7 @@ internal static class DnsCommand
 {
     public static Command Build()
     {
-        var kubeconfig = new Option<string?>("--kubeconfig")
-        {
-            Description = "The kubeconfig to reach the API server with; without it, the pod's service account (in-cluster: the kubernetes Service, the mounted token and CA).",
-        };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = ClusterConnection.KubeconfigDescription };
         var listen = new Option<string>("--listen")
         {
             Description = "Address and port for UDP and TCP, e.g. 127.0.0.1:53 or [::]:53.",
@@ -65,14 +60,8 @@ internal static class DnsCommand
             }
 
             using var loggerFactory = ControllerFlags.ConsoleLogging();
-            RemoteKubeClient client;
-            try
+            if (ClusterConnection.Connect(result.GetValue(kubeconfig)) is not { } client)
             {
-                client = result.GetValue(kubeconfig) is { } path ? RemoteKubeClient.FromKubeconfig(path) : InCluster();
-            }
-            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"strata: --kubeconfig: {e.Message}");
                 return 1;
             }
 
@@ -111,11 +100,4 @@ internal static class DnsCommand
         });
         return command;
     }
-
-    // client-go's rest.InClusterConfig: KUBERNETES_SERVICE_HOST/PORT and the service account files the kubelet mounts.
-    private static RemoteKubeClient InCluster() =>
-        k8s.KubernetesClientConfiguration.IsInCluster()
-            ? new RemoteKubeClient(k8s.KubernetesClientConfiguration.InClusterConfig())
-            : throw new KubeConfigException("not given, and not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set and " +
-                "/var/run/secrets/kubernetes.io/serviceaccount/token present (unable to load in-cluster configuration)");
 }

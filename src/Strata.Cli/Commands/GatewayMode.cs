@@ -1,6 +1,4 @@
 using System.Net;
-using k8s.Exceptions;
-using Strata.Controllers.Client;
 using Strata.Ingress.Gateway;
 
 namespace Strata.Cli.Commands;
@@ -46,20 +44,14 @@ internal static class GatewayMode
             return 0;
         }
 
-        if (kubeconfigPath is null)
+        if (kubeconfigPath is null && !ClusterConnection.InPod)
         {
-            Console.Error.WriteLine("strata: ingress --gateway needs --kubeconfig (a cluster) or --manifest (a file)");
+            Console.Error.WriteLine(IngressCommand.NeedsACluster);
             return 1;
         }
 
-        RemoteKubeClient client;
-        try
+        if (ClusterConnection.Connect(kubeconfigPath) is not { } client)
         {
-            client = RemoteKubeClient.FromKubeconfig(kubeconfigPath);
-        }
-        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"strata: --kubeconfig: {e.Message}");
             return 1;
         }
 

@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using k8s.Exceptions;
-using Strata.Controllers.Client;
 using Strata.Ingress.Configuration;
 using Strata.Ingress.Controller;
 using Strata.Ingress.Proxy;
@@ -15,9 +13,11 @@ namespace Strata.Cli.Commands;
 /// <summary><c>strata ingress</c>: the ingress controller (ingress-nginx's role) against any API server, until interrupted.</summary>
 internal static class IngressCommand
 {
+    public const string NeedsACluster = "strata: ingress needs --kubeconfig (a cluster), --manifest (a file), or a pod's service account (in-cluster)";
+
     public static Command Build()
     {
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig to reach the API server with." };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = ClusterConnection.KubeconfigDescription };
         var manifest = new Option<FileInfo?>("--manifest") { Description = "Serve the Ingresses, Services, EndpointSlices and Secrets of this YAML file instead of a cluster's." };
         var httpPort = new Option<int>("--http-port") { Description = "The HTTP port.", DefaultValueFactory = _ => 80 };
         var httpsPort = new Option<int>("--https-port") { Description = "The HTTPS port.", DefaultValueFactory = _ => 443 };
@@ -60,20 +60,14 @@ internal static class IngressCommand
                 return await ServeManifestAsync(file, identity, listen, result.GetValue(dump), cancellationToken);
             }
 
-            if (result.GetValue(kubeconfig) is not { } kubeconfigPath)
+            if (result.GetValue(kubeconfig) is null && !ClusterConnection.InPod)
             {
-                Console.Error.WriteLine("strata: ingress needs --kubeconfig (a cluster) or --manifest (a file)");
+                Console.Error.WriteLine(NeedsACluster);
                 return 1;
             }
 
-            RemoteKubeClient client;
-            try
+            if (ClusterConnection.Connect(result.GetValue(kubeconfig)) is not { } client)
             {
-                client = RemoteKubeClient.FromKubeconfig(kubeconfigPath);
-            }
-            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"strata: --kubeconfig: {e.Message}");
                 return 1;
             }
 

@@ -21,6 +21,12 @@ public sealed class ServiceHealthServer(
     private readonly ILogger _logger = loggers.CreateLogger("Strata.Proxy.ServiceHealth");
     private readonly Dictionary<string, Instance> _services = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Told of a health check port that could not be opened: the Service's <c>namespace/name</c>, the port and why.
+    /// The proxy role turns it into upstream's FailedToStartServiceHealthcheck Event.
+    /// </summary>
+    public Action<string, int, string>? ListenFailed { get; set; }
+
     /// <summary>The Services served now and their ports, by <c>namespace/name</c>.</summary>
     public IReadOnlyDictionary<string, int> Ports
     {
@@ -103,6 +109,7 @@ public sealed class ServiceHealthServer(
             catch (IOException e)
             {
                 ProxyLog.HealthCheckFailed(_logger, key, port, e.Message);
+                ListenFailed?.Invoke(key, port, e.Message);
                 await instance.CloseAsync();
                 continue;
             }

@@ -50,6 +50,12 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
         await using var serviceHealth = new ServiceHealthServer(
             proxier.Options.NodePortAddresses is { } only ? only : [IPAddress.Any], health, loggers, bind);
         ServiceHealth = serviceHealth;
+        var events = new EventRecorder(client, "kube-proxy", logger);
+        serviceHealth.ListenFailed = (key, port, error) =>
+        {
+            var (service, message) = FailedToStartServiceHealthcheck(settings.NodeName, key, port, error);
+            _ = events.WarningAsync(service, "FailedToStartServiceHealthcheck", message);
+        };
         proxier.Health = health;
         proxier.Synced = snapshot => serviceHealth.SyncAsync(snapshot).GetAwaiter().GetResult();
         if (healthz is not null)
@@ -121,4 +127,15 @@ public sealed class ProxyRole(IKubeClient client, ProxySettings settings, ILogge
             .SelectMany(i => i.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
             .Where(a => a.AddressFamily == AddressFamily.InterNetwork)];
+
+    /// <summary>
+    /// Upstream's Event for a health check port that could not be opened (pkg/proxy/healthcheck/service_health.go
+    /// SyncServices): on the Service, named only by namespace and name, with the node in the message.
+    /// </summary>
+    public static (V1Service Service, string Message) FailedToStartServiceHealthcheck(string nodeName, string serviceKey, int port, string error)
+    {
+        var parts = serviceKey.Split('/', 2);
+        var service = new V1Service { ApiVersion = "v1", Kind = "Service", Metadata = new V1ObjectMeta { NamespaceProperty = parts[0], Name = parts[1] } };
+        return (service, $"node {nodeName} failed to start healthcheck \"{serviceKey}\" on port {port}: {error}");
+    }
 }

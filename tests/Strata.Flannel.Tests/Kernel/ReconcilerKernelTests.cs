@@ -1,10 +1,7 @@
 using System.Text.RegularExpressions;
 using Strata.Flannel.Config;
 using Strata.Flannel.Kernel;
-using Strata.Flannel.Udp;
-using Microsoft.Extensions.Logging.Abstractions;
 using Strata.Flannel.Tests.Support;
-using Strata.Netlink;
 
 namespace Strata.Flannel.Tests.Kernel;
 
@@ -171,26 +168,12 @@ public sealed partial class ReconcilerKernelTests
     [RootFact]
     public void UdpCarriesPodPacketsInUdp8285DatagramsThroughFlannel0()
     {
-        var udp = NetConfParser.Parse("""{"Network":"10.233.64.0/18","Backend":{"Type":"udp"}}""", "test");
         using var topology = new Topology();
         var node1 = topology.AddNode(1);
         var node2 = topology.AddNode(2);
         var node3 = topology.AddNode(3, segment: 1);
-        var proxies = new List<UdpProxy>();
-        try
+        using (var udp = topology.StartUdp())
         {
-            foreach (var node in topology.Nodes)
-            {
-                using var ns = NetworkNamespace.Open(node.Namespace);
-                proxies.Add(UdpProxy.Start(ns, node.Ip, 8285, NullLogger.Instance));
-            }
-
-            var plans = topology.Reconcile(udp);
-            for (int i = 0; i < proxies.Count; i++)
-            {
-                proxies[i].SetPeers(plans[topology.Nodes[i].Name].Plan.UdpPeers);
-            }
-
             var link = Tool.IpJson(node1.Namespace, "link", "show", "flannel0")[0];
             Assert.Equal(1472, link.GetProperty("mtu").GetInt32());
             Assert.Equal("tun", link.GetProperty("linkinfo").GetProperty("info_kind").GetString());
@@ -203,14 +186,7 @@ public sealed partial class ReconcilerKernelTests
             Assert.True(Regex.IsMatch(seen, @"192\.168\.50\.12\.8285 > 192\.168\.50\.11\.8285: .*UDP, length 84"), seen);
 
             Assert.True(Topology.Ping(node1.Pod, node3.PodIp), "pod1 -> pod3 over udp across the underlay's router");
-            Assert.True(proxies[0].Counters.Sent >= 2 && proxies[0].Counters.Received >= 2, $"node1's proxy: {proxies[0].Counters}");
-        }
-        finally
-        {
-            foreach (var proxy in proxies)
-            {
-                proxy.Dispose();
-            }
+            Assert.True(udp.Proxies[0].Counters.Sent >= 2 && udp.Proxies[0].Counters.Received >= 2, $"node1's proxy: {udp.Proxies[0].Counters}");
         }
 
         Assert.NotEqual(0, Tool.Run("ip", "-n", node1.Namespace, "link", "show", "flannel0").ExitCode); // gone with its proxy

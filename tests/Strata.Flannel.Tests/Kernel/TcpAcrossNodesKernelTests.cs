@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Strata.Flannel.Config;
 using Strata.Flannel.Tests.Support;
-using Strata.Flannel.Udp;
-using Strata.Netlink;
 
 namespace Strata.Flannel.Tests.Kernel;
 
@@ -47,32 +44,13 @@ public sealed class TcpAcrossNodesKernelTests
     [RootFact]
     public void UdpCarriesTcpBetweenPodsAndToARemoteNode()
     {
-        var udp = NetConfParser.Parse("""{"Network":"10.233.64.0/18","Backend":{"Type":"udp"}}""", "test");
         using var topology = new Topology();
         var node1 = topology.AddNode(1);
         var node2 = topology.AddNode(2);
         var node3 = topology.AddNode(3, segment: 1);
-        var proxies = new List<UdpProxy>();
-        try
+        using (var udp = topology.StartUdp())
         {
-            foreach (var node in topology.Nodes)
-            {
-                using var ns = NetworkNamespace.Open(node.Namespace);
-                proxies.Add(UdpProxy.Start(ns, node.Ip, 8285, NullLogger.Instance));
-            }
-
-            var plans = topology.Reconcile(udp);
-            for (int i = 0; i < proxies.Count; i++)
-            {
-                proxies[i].SetPeers(plans[topology.Nodes[i].Name].Plan.UdpPeers);
-            }
-
-            // As the CNI plugin does with FLANNEL_MTU: the pods' interfaces fit flannel0.
-            foreach (var node in topology.Nodes)
-            {
-                Tool.Ip(node.Pod, "link", "set", "eth0", "mtu", "1472");
-            }
-
+            var proxies = udp.Proxies;
             AssertEcho(node1.Pod, node2.Pod, node2.PodIp, "pod1 -> pod2 over udp");
             AssertEcho(node3.Pod, node1.Pod, node1.PodIp, "pod3 -> pod1 over udp across the underlay's router");
             AssertPodReachesNode(node1, node2);
@@ -85,13 +63,6 @@ public sealed class TcpAcrossNodesKernelTests
                 Assert.True(proxy.SuperPackets.Cut > 0 && proxy.SuperPackets.Written > 0, $"{node.Name}'s proxy: {proxy.SuperPackets}, {proxy.Counters}");
             }
         }
-        finally
-        {
-            foreach (var proxy in proxies)
-            {
-                proxy.Dispose();
-            }
-        }
     }
 
     [RootFact]
@@ -100,38 +71,17 @@ public sealed class TcpAcrossNodesKernelTests
         // node2 runs the proxy without offloads, as upstream's proxy_amd64.c does (one packet per read, no UDP_GRO, so
         // the kernel hands it every datagram alone): what node1 sends must be upstream's wire format, one IP packet of
         // at most flannel0's MTU per datagram, and what it receives from node2 is coalesced all the same.
-        var udp = NetConfParser.Parse("""{"Network":"10.233.64.0/18","Backend":{"Type":"udp"}}""", "test");
         using var topology = new Topology();
         var node1 = topology.AddNode(1);
         var node2 = topology.AddNode(2);
-        var proxies = new List<UdpProxy>();
-        try
+        using (var udp = topology.StartUdp(offload: node => node == node1))
         {
-            foreach (var node in topology.Nodes)
-            {
-                using var ns = NetworkNamespace.Open(node.Namespace);
-                proxies.Add(UdpProxy.Start(ns, node.Ip, 8285, NullLogger.Instance, offload: node == node1));
-            }
-
-            var plans = topology.Reconcile(udp);
-            for (int i = 0; i < proxies.Count; i++)
-            {
-                proxies[i].SetPeers(plans[topology.Nodes[i].Name].Plan.UdpPeers);
-                Tool.Ip(topology.Nodes[i].Pod, "link", "set", "eth0", "mtu", "1472");
-            }
-
+            var proxies = udp.Proxies;
             AssertEcho(node1.Pod, node2.Pod, node2.PodIp, "pod1 (offloads) -> pod2 (one packet per datagram)");
             AssertEcho(node2.Pod, node1.Pod, node1.PodIp, "pod2 (one packet per datagram) -> pod1 (offloads)");
             Assert.True(proxies[0].SuperPackets.Cut > 0, $"node1 cut super-packets: {proxies[0].SuperPackets}");
             Assert.Equal((0L, 0L), proxies[1].SuperPackets);
             Assert.True(proxies[1].Counters.Received > 180, $"node2 received every segment as its own datagram: {proxies[1].Counters}");
-        }
-        finally
-        {
-            foreach (var proxy in proxies)
-            {
-                proxy.Dispose();
-            }
         }
     }
 

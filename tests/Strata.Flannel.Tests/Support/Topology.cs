@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
 using Strata.Flannel.Backend;
 using Strata.Flannel.Config;
 using Strata.Flannel.Kernel;
 using Strata.Flannel.Subnet;
+using Strata.Flannel.Udp;
 using Strata.Netlink;
 
 namespace Strata.Flannel.Tests.Support;
@@ -108,6 +110,38 @@ public sealed class Topology : IDisposable
     }
 
     /// <summary>Starts tcpdump on an underlay device (a node's port vN: a bridge itself does not see the frames it forwards); <see cref="Capture.Stop"/> returns what it printed.</summary>
+    /// <summary>
+    /// The udp backend on every node: a proxy on UDP 8285 in each node's namespace (with TSO/GSO/GRO offloads unless
+    /// <paramref name="offload"/> says no for that node), the backend reconciled, each proxy given its peers, and the pods'
+    /// eth0 set to flannel0's MTU as the CNI plugin does with FLANNEL_MTU. Disposing it stops the proxies.
+    /// </summary>
+    public UdpBackend StartUdp(Func<TestNode, bool>? offload = null)
+    {
+        var udp = new UdpBackend();
+        try
+        {
+            foreach (var node in Nodes)
+            {
+                using var ns = NetworkNamespace.Open(node.Namespace);
+                udp.Proxies.Add(UdpProxy.Start(ns, node.Ip, 8285, NullLogger.Instance, offload?.Invoke(node) ?? true));
+            }
+
+            var plans = Reconcile(NetConfParser.Parse("""{"Network":"10.233.64.0/18","Backend":{"Type":"udp"}}""", "test"));
+            for (int i = 0; i < Nodes.Count; i++)
+            {
+                udp.Proxies[i].SetPeers(plans[Nodes[i].Name].Plan.UdpPeers);
+                Tool.Ip(Nodes[i].Pod, "link", "set", "eth0", "mtu", "1472");
+            }
+
+            return udp;
+        }
+        catch
+        {
+            udp.Dispose();
+            throw;
+        }
+    }
+
     public Capture StartCapture(string device, string filter, params string[] options)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -170,6 +204,20 @@ public sealed class Topology : IDisposable
 }
 
 /// <summary>One node of the <see cref="Topology"/>: its namespace, its pod's namespace and addresses.</summary>
+/// <summary>The udp backend's proxies, one per node in the topology's order.</summary>
+public sealed class UdpBackend : IDisposable
+{
+    public List<UdpProxy> Proxies { get; } = [];
+
+    public void Dispose()
+    {
+        foreach (var proxy in Proxies)
+        {
+            proxy.Dispose();
+        }
+    }
+}
+
 public sealed record TestNode(string Name, string Namespace, string Pod, IPAddress Ip, IpPrefix PodCidr, string PodIp);
 
 /// <summary>A running tcpdump; its output lines, collected until it is stopped.</summary>
