@@ -91,6 +91,12 @@ public sealed class AgentHost(AgentOptions options, IKubeClient client, ILoggerF
             roles.Add(Task.Run(() => Proxy.RunAsync(cancellationToken), cancellationToken));
         }
 
+        if (options.Roles.Contains("lb-speaker"))
+        {
+            var speaker = new Strata.LoadBalancer.SpeakerRole(client, new(options.NodeName, IPAddress.Parse(options.NodeIp)), loggers);
+            roles.Add(Task.Run(() => speaker.RunAsync(cancellationToken), cancellationToken));
+        }
+
         // A role or the server that fails stops the agent (its supervisor restarts it), instead of leaving it half up.
         while (roles.Count > 0)
         {

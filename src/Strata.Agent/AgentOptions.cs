@@ -15,6 +15,7 @@ public sealed partial class AgentOptions
         ["kubelet"] = null,
         ["flannel"] = null,
         ["proxy"] = null,
+        ["lb-speaker"] = null,
     };
 
     public IReadOnlyList<string> Roles { get; set; } = ["kubelet"];

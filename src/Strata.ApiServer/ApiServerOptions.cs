@@ -61,6 +61,9 @@ public sealed class ApiServerOptions
     /// <summary>--node-cidr-mask-size of the hosted node IPAM controller.</summary>
     public int NodeCidrMaskSize { get; set; } = Strata.Controllers.NodeIpam.NodeCidrAllocator.DefaultNodeMaskSize;
 
+    /// <summary>--load-balancer-pool of the hosted service-lb-ipam controller (none: LoadBalancer Services stay pending).</summary>
+    public string? LoadBalancerPool { get; set; }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDirectory))
@@ -90,7 +93,7 @@ public sealed class ApiServerOptions
 
         if (Controllers.Count > 0)
         {
-            new Strata.Controllers.ControllerManagerOptions { Controllers = Controllers, ClusterCidr = ClusterCidr, NodeCidrMaskSize = NodeCidrMaskSize }.Validate();
+            new Strata.Controllers.ControllerManagerOptions { Controllers = Controllers, ClusterCidr = ClusterCidr, NodeCidrMaskSize = NodeCidrMaskSize, LoadBalancerPool = LoadBalancerPool }.Validate();
         }
 
         if (AdvertiseAddress is not null && !System.Net.IPAddress.TryParse(AdvertiseAddress, out _))

@@ -22,6 +22,12 @@ public sealed record ControllerManagerOptions
     /// <summary>--root-ca-file: the cluster CA (PEM) the root-ca-cert-publisher puts in every namespace; without it that controller does not start.</summary>
     public string? RootCaPem { get; init; }
 
+    /// <summary>
+    /// --load-balancer-pool: the addresses the service-lb-ipam controller gives LoadBalancer Services (CIDRs and
+    /// first-last ranges, comma-separated, as MetalLB's IPAddressPool); without it that controller does not start.
+    /// </summary>
+    public string? LoadBalancerPool { get; init; }
+
     /// <summary>Refuses bad settings before anything starts, naming the flag.</summary>
     public void Validate()
     {
@@ -43,6 +49,18 @@ public sealed record ControllerManagerOptions
             // An ArgumentException's Message ends with " (Parameter 'x')" and the actual value: keep the sentence only.
             var why = e is ArgumentException { ParamName: { } name } ? e.Message.Split($" (Parameter '{name}')")[0] : e.Message;
             throw new ArgumentException($"--cluster-cidr {ClusterCidr} --node-cidr-mask-size {NodeCidrMaskSize}: {why}", e);
+        }
+
+        if (!string.IsNullOrEmpty(LoadBalancerPool))
+        {
+            try
+            {
+                _ = LoadBalancer.AddressPool.Parse(LoadBalancerPool);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--load-balancer-pool: {e.Message}", e);
+            }
         }
     }
 }
@@ -83,6 +101,9 @@ public sealed class ControllerManager : IAsyncDisposable
         ["root-ca-cert-publisher"] = c => c.Options.RootCaPem is { } ca ? new ServiceAccounts.RootCaPublisher(c, ca) : null,
         ["scheduler"] = c => new Scheduling.SchedulerController(c),
         ["serviceaccount"] = c => new ServiceAccounts.ServiceAccountsController(c),
+        [LoadBalancer.LoadBalancerIpamController.ControllerName] = c => string.IsNullOrEmpty(c.Options.LoadBalancerPool)
+            ? null
+            : new LoadBalancer.LoadBalancerIpamController(c, LoadBalancer.AddressPool.Parse(c.Options.LoadBalancerPool)),
     };
 
     public static ControllerManager Start(IKubeClient client, ControllerManagerOptions options, ILoggerFactory? loggers = null)

@@ -38,6 +38,7 @@ public static partial class LabAddons
         ["CLUSTER_DOMAIN"] = spec.ClusterDomain,
         ["BACKEND"] = spec.Backend,
         ["PROXY_MODE"] = spec.ProxyMode,
+        ["LOAD_BALANCER_POOL"] = spec.LoadBalancerPoolText,
     };
 
     /// <summary>The manifest with every token substituted.</summary>

@@ -173,6 +173,7 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
             ApiAddress = spec.ApiAddress.ToString(),
             Underlay = spec.Underlay.ToString(),
             UnderlayNamespace = names.UnderlayNamespace,
+            LoadBalancerPool = spec.LoadBalancerPoolText,
             Nodes = [.. spec.Nodes.Select(n => new LabStateNode(n.Name, n.Address.ToString(), names.NodeNamespace(n.Name), new NodeLayout(spec.StateDirectory, n.Name).MountNamespace))],
         };
     }
@@ -390,6 +391,7 @@ public sealed class LabBuilder(LabSpec spec, LabUpOptions options, ILogger? logg
                 "--controllers", "*",
                 "--cluster-cidr", spec.ClusterCidr.ToString(),
                 "--service-cluster-ip-range", spec.ServiceCidr.ToString(),
+                .. (spec.LoadBalancerPoolText.Length > 0 ? (string[])["--load-balancer-pool", spec.LoadBalancerPoolText] : []),
             ],
             LogFile = LabPaths.Log(spec.StateDirectory, LabNames.ApiServerRole),
             NewSession = true,

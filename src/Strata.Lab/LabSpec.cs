@@ -73,5 +73,26 @@ public sealed record LabSpec
     /// <summary>The cluster DNS address: the third address of the service range (10.233.0.3).</summary>
     public IPAddress ClusterDns => AddressMath.Offset(ServiceCidr.Network.Address, 3);
 
+    /// <summary>
+    /// The addresses LoadBalancer Services get (the API server's --load-balancer-pool), announced on the first segment:
+    /// .200-.250 of its last /24 (172.19.15.200-172.19.15.250 for the default underlay). Node addresses are given from
+    /// the bottom up, and the builder refuses a clash. A first segment smaller than a /24 has no pool (null): its few
+    /// addresses are the nodes'.
+    /// </summary>
+    public (IPAddress First, IPAddress Last)? LoadBalancerPool
+    {
+        get
+        {
+            var segment = Segment(0);
+            var size = AddressMath.Size(segment);
+            return size < 256
+                ? null
+                : (AddressMath.Offset(segment.Address, size - 256 + 200), AddressMath.Offset(segment.Address, size - 256 + 250));
+        }
+    }
+
+    /// <summary><see cref="LoadBalancerPool"/> as the flag takes it (first-last), empty when there is none.</summary>
+    public string LoadBalancerPoolText => LoadBalancerPool is var (first, last) ? $"{first}-{last}" : "";
+
     public static string DefaultStateDirectory(string name) => Path.Combine(DefaultStateRoot, name);
 }

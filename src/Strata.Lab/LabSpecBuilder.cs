@@ -259,6 +259,16 @@ public static partial class LabSpecBuilder
         }
 
         var nodes = ResolveNodes(file, raw, flags, underlay, apiAddress, segments);
+        if (new LabSpec { Nodes = nodes, Underlay = underlay, Segments = segments, StateDirectory = "" }.LoadBalancerPool is var (first, last))
+        {
+            foreach (var (what, address) in nodes.Select(n => ($"node {n.Name}", n.Address)).Append(("apiAddress", apiAddress)))
+            {
+                if (AddressMath.ToUInt32(address) >= AddressMath.ToUInt32(first) && AddressMath.ToUInt32(address) <= AddressMath.ToUInt32(last))
+                {
+                    throw new LabException($"{file}: {what}'s address {address} is in the LoadBalancer pool {first}-{last}: choose an address below it");
+                }
+            }
+        }
         string stateDir = flags.StateDirectory ?? raw.StateDirectory ?? LabSpec.DefaultStateDirectory(name);
         if (!Path.IsPathFullyQualified(stateDir))
         {

@@ -34,6 +34,9 @@ public sealed class LabState
 
     public string UnderlayNamespace { get; set; } = "";
 
+    /// <summary>The LoadBalancer address pool (first-last), empty for a lab made before there was one.</summary>
+    public string LoadBalancerPool { get; set; } = "";
+
     public List<LabStateNode> Nodes { get; set; } = [];
 
     /// <summary>Network namespaces under /run/netns, in creation order.</summary>

@@ -14,6 +14,27 @@ public sealed partial class Rtnetlink
 
     public void DeleteNeighbour(Neighbour neighbour) => ModifyNeighbour("del", RTM_DELNEIGH, 0, neighbour);
 
+    /// <summary><c>ip neigh show proxy</c>: the proxy entries (<see cref="Neighbour.Proxy"/>); names the devices.</summary>
+    public IReadOnlyList<Neighbour> GetProxyNeighbours(AddressFamily family = AddressFamily.Unspecified)
+    {
+        var neighbours = new List<Neighbour>();
+        // A dump whose ndm_flags is exactly NTF_PROXY walks the proxy table (net/core/neighbour.c, neigh_dump_info).
+        Dump("neigh show proxy", RTM_GETNEIGH, (ref NetlinkWriter w) => w.WriteStruct(new Interop.ndmsg { ndm_family = FamilyByte(family), ndm_flags = NTF_PROXY }),
+            (type, payload) =>
+            {
+                if (type == RTM_NEWNEIGH && !RtnetlinkDecoder.IsBridgeFamily(payload))
+                {
+                    var neighbour = RtnetlinkDecoder.DecodeNeighbour(payload);
+                    if (neighbour.Proxy && (family == AddressFamily.Unspecified || neighbour.Address.AddressFamily == family))
+                    {
+                        neighbours.Add(neighbour);
+                    }
+                }
+            });
+        var names = LinkNames();
+        return neighbours.Select(n => n with { Device = names.GetValueOrDefault(n.LinkIndex ?? 0) }).ToList();
+    }
+
     /// <summary><c>ip neigh show</c>; names the devices.</summary>
     public IReadOnlyList<Neighbour> GetNeighbours(AddressFamily family = AddressFamily.Unspecified)
     {
@@ -68,10 +89,10 @@ public sealed partial class Rtnetlink
 
     private void ModifyNeighbour(string verb, ushort type, ushort flags, Neighbour neighbour)
     {
-        string operation = $"neigh {verb} {neighbour.Address}" +
+        string operation = $"neigh {verb} " + (neighbour.Proxy ? "proxy " : string.Empty) + $"{neighbour.Address}" +
             (neighbour.LinkAddress is { } mac ? $" lladdr {MacAddress.Format(mac)}" : string.Empty) +
             DescribeDevice(neighbour.Device, neighbour.LinkIndex) +
-            (type == RTM_DELNEIGH ? string.Empty : $" nud {neighbour.State.ToString().ToLowerInvariant()}");
+            (type == RTM_DELNEIGH || neighbour.Proxy ? string.Empty : $" nud {neighbour.State.ToString().ToLowerInvariant()}");
         int index = neighbour.LinkIndex ?? (neighbour.Device is { } device ? ResolveIndex(operation, device) : 0);
         if (index == 0)
         {
@@ -84,7 +105,8 @@ public sealed partial class Rtnetlink
             {
                 ndm_family = FamilyByte(neighbour.Address.AddressFamily),
                 ndm_ifindex = index,
-                ndm_state = (ushort)neighbour.State,
+                ndm_state = neighbour.Proxy ? (ushort)0 : (ushort)neighbour.State,
+                ndm_flags = neighbour.Proxy ? NTF_PROXY : (byte)0,
             });
             w.PutAddress(NDA_DST, neighbour.Address);
             if (neighbour.LinkAddress is { } lladdr)

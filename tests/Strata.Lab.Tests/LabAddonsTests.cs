@@ -43,7 +43,7 @@ public sealed class LabAddonsTests
 
     [Theory]
     [InlineData("kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: x\ndata:\n  a: ${NETWORK}\n",
-        "addon bad.yaml, line 6: unknown token ${NETWORK} (known: CLUSTER_CIDR, SERVICE_CIDR, CLUSTER_DNS, CLUSTER_DOMAIN, BACKEND, PROXY_MODE)")]
+        "addon bad.yaml, line 6: unknown token ${NETWORK} (known: CLUSTER_CIDR, SERVICE_CIDR, CLUSTER_DNS, CLUSTER_DOMAIN, BACKEND, PROXY_MODE, LOAD_BALANCER_POOL)")]
     [InlineData("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n",
         "addon bad.yaml, document 1: kind Pod is not one the lab applies (Namespace, ConfigMap, ServiceAccount, Service, DaemonSet, Deployment, IngressClass, CustomResourceDefinition, GatewayClass)")]
     [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: x\n", "addon bad.yaml, document 1: not a Kubernetes object with metadata.name")]

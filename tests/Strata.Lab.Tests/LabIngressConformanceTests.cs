@@ -106,10 +106,14 @@ public sealed class LabIngressConformanceTests
             lab.Kubectl("rollout", "status", $"deployment/{name}", "--timeout=90s");
         }
 
-        // "The Ingress status shows the IP address or FQDN where it is exposed"
+        // "The Ingress status shows the IP address or FQDN where it is exposed": the controller Service's load balancer
+        // address (--publish-service).
+        string published = "";
+        await EventuallyAsync(() => (published = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Length > 0,
+            "the controller Service's load balancer address");
         foreach (var ingress in new[] { "path-rules", "host-rules", "default-backend" })
         {
-            await EventuallyAsync(() => lab.Kubectl("get", "ingress", ingress, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == address, $"the status address of {ingress}");
+            await EventuallyAsync(() => lab.Kubectl("get", "ingress", ingress, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published, $"the status address of {ingress}");
         }
 
         string url = $"http://{address}:{nodePort}";

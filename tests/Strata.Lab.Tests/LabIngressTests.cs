@@ -83,7 +83,12 @@ public sealed class LabIngressTests
         lab.Kubectl("create", "secret", "tls", "secure-tls", $"--cert={tls}.crt", $"--key={tls}.key");
         lab.Kubectl("create", "ingress", "secure", "--rule=secure.bar.com/*=web:80,tls=secure-tls");
 
-        await EventuallyAsync(() => lab.Kubectl("get", "ingress", "simple-fanout-example", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == address,
+        // The status shows the controller Service's load balancer address (--publish-service), from the lab's pool.
+        string published = "";
+        await EventuallyAsync(() => (published = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Length > 0,
+            "the controller Service's load balancer address");
+        Assert.StartsWith("172.19.15.2", published, StringComparison.Ordinal);
+        await EventuallyAsync(() => lab.Kubectl("get", "ingress", "simple-fanout-example", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published,
             "the fanout Ingress's status address");
         await EventuallyAsync(() => Curl(lab, client, "-H", "Host: rewrite.bar.com", $"http://{address}/something/").StartsWith("200 ", StringComparison.Ordinal),
             "the rewrite Ingress to serve");

@@ -122,6 +122,17 @@ public sealed class LabSpecBuilderTests
     }
 
     [Fact]
+    public void TheLoadBalancerPoolIsTheTopOfTheFirstSegment()
+    {
+        Assert.Equal("172.19.15.200-172.19.15.250", Build().LoadBalancerPoolText);
+        Assert.Equal("172.19.0.200-172.19.0.250", Build(new LabFlags { Segments = 2 }).LoadBalancerPoolText);
+        Assert.Equal("10.7.0.200-10.7.0.250", Build(yaml: "underlay: 10.7.0.0/24\n").LoadBalancerPoolText);
+        Assert.Null(Build(yaml: "underlay: 10.0.0.0/28\n").LoadBalancerPool);
+        Assert.Equal("lab.yaml: node node1's address 172.19.15.210 is in the LoadBalancer pool 172.19.15.200-172.19.15.250: choose an address below it",
+            Error(yaml: "nodes:\n  - address: 172.19.15.210\n"));
+    }
+
+    [Fact]
     public void EmptyConfigMeansDefaults()
     {
         Assert.Equal(3, Build(yaml: "").Nodes.Count);

@@ -156,6 +156,33 @@ public sealed class NeighbourTests
         Assert.Equal(before, Tool.Check("ip", "-n", ns.Name, "-j", "neigh", "show", "nud", "all"));
     }
 
+    [RootFact]
+    public void Proxy_entries_round_trip_with_ip_neigh_proxy_and_leave_the_neighbour_table_alone()
+    {
+        using var ns = ScratchNamespace.Create();
+        var nl = ns.Netlink;
+        nl.AddLink(new VethSpec("eth0", "peer0") { Up = true });
+        nl.AddNeighbour(new Neighbour(A("192.168.9.200"), "eth0") { Proxy = true });
+        Tool.Ip(ns.Name, "neigh", "add", "proxy", "192.168.9.201", "dev", "eth0");
+
+        Assert.Equal(["192.168.9.200 dev eth0", "192.168.9.201 dev eth0"],
+            Tool.IpJson(ns.Name, "neigh", "show", "proxy").EnumerateArray()
+                .Select(n => $"{n.GetProperty("dst").GetString()} dev {n.GetProperty("dev").GetString()}").Order());
+        Assert.Equal(["192.168.9.200 dev eth0", "192.168.9.201 dev eth0"],
+            nl.GetProxyNeighbours(AddressFamily.InterNetwork).Select(n => $"{n.Address} dev {n.Device}").Order());
+        Assert.All(nl.GetProxyNeighbours(), n => Assert.True(n.Proxy));
+        Assert.DoesNotContain(nl.GetNeighbours(), n => n.Address.Equals(A("192.168.9.200")));
+
+        nl.DeleteNeighbour(new Neighbour(A("192.168.9.201"), "eth0") { Proxy = true });
+        Assert.Equal(["192.168.9.200"], nl.GetProxyNeighbours().Select(n => n.Address.ToString()));
+
+        // The kernel's pneigh_create returns an existing entry: adding one twice is not an error and keeps one.
+        nl.AddNeighbour(new Neighbour(A("192.168.9.200"), "eth0") { Proxy = true });
+        Assert.Single(nl.GetProxyNeighbours());
+        var missing = Assert.Throws<NetlinkException>(() => nl.DeleteNeighbour(new Neighbour(A("192.168.9.201"), "eth0") { Proxy = true }));
+        Assert.Equal($"neigh del proxy 192.168.9.201 dev eth0 (netns {ns.Name}): No such file or directory (ENOENT)", missing.Message);
+    }
+
     /// <summary><c>ip -j -d neigh show nud all …</c> without IPv6 multicast entries (which MLD makes by itself), sorted.</summary>
     private static List<string> IpNeighbours(string ns, params string[] selector)
     {

@@ -140,6 +140,7 @@ public sealed class ApiServerHost : IAsyncDisposable
                     Controllers = options.Controllers,
                     ClusterCidr = options.ClusterCidr,
                     NodeCidrMaskSize = options.NodeCidrMaskSize,
+                    LoadBalancerPool = options.LoadBalancerPool,
                     RootCaPem = credentials.CaPem,
                 }, loggerFactory);
             }

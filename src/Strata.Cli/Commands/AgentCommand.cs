@@ -11,7 +11,7 @@ internal static class AgentCommand
     public static Command Build()
     {
         var defaults = new AgentOptions();
-        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet, flannel, proxy).", DefaultValueFactory = _ => "kubelet" };
+        var roles = new Option<string>("--roles") { Description = "The node roles to run, comma separated (kubelet, flannel, proxy, lb-speaker).", DefaultValueFactory = _ => "kubelet" };
         var nodeName = new Option<string>("--node-name") { Description = "The Node this agent registers and runs pods for.", Required = true };
         var nodeIp = new Option<string>("--node-ip") { Description = "The node's InternalIP (required by the kubelet role; flannel alone takes the Node's).", DefaultValueFactory = _ => "" };
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "The kubeconfig to reach the API server with.", Required = true };

@@ -73,6 +73,7 @@ internal static class ApiServerCommand
                 Controllers = flags.ControllerNames(result),
                 ClusterCidr = result.GetValue(flags.ClusterCidr)!,
                 NodeCidrMaskSize = result.GetValue(flags.NodeCidrMaskSize),
+                LoadBalancerPool = result.GetValue(flags.LoadBalancerPool),
                 ServiceAccountAdmission = !disabled.Contains("ServiceAccount"),
             };
             using var loggerFactory = ControllerFlags.ConsoleLogging();

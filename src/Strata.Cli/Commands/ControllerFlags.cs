@@ -27,7 +27,12 @@ internal sealed class ControllerFlags
         DefaultValueFactory = _ => Defaults.NodeCidrMaskSize,
     };
 
-    public IEnumerable<Option> All => [Controllers, ClusterCidr, NodeCidrMaskSize];
+    public Option<string?> LoadBalancerPool { get; } = new("--load-balancer-pool")
+    {
+        Description = "Addresses for LoadBalancer Services (CIDRs and first-last ranges, comma-separated, as a MetalLB IPAddressPool); without it, the service-lb-ipam controller does not run.",
+    };
+
+    public IEnumerable<Option> All => [Controllers, ClusterCidr, NodeCidrMaskSize, LoadBalancerPool];
 
     public List<string> ControllerNames(ParseResult result) =>
         [.. result.GetValue(Controllers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

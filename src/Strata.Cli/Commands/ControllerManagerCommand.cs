@@ -28,6 +28,7 @@ internal static class ControllerManagerCommand
                 Controllers = flags.ControllerNames(result),
                 ClusterCidr = result.GetValue(flags.ClusterCidr)!,
                 NodeCidrMaskSize = result.GetValue(flags.NodeCidrMaskSize),
+                LoadBalancerPool = result.GetValue(flags.LoadBalancerPool),
             };
             using var loggerFactory = ControllerFlags.ConsoleLogging();
             RemoteKubeClient client;

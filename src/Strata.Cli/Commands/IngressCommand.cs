@@ -25,12 +25,13 @@ internal static class IngressCommand
         var ingressClass = new Option<string>("--ingress-class") { Description = "The class name of the legacy kubernetes.io/ingress.class annotation.", DefaultValueFactory = _ => IngressClassIdentity.DefaultClassName };
         var controllerClass = new Option<string>("--controller-class") { Description = "The IngressClass spec.controller this controller serves.", DefaultValueFactory = _ => IngressClassIdentity.DefaultController };
         var publish = new Option<string[]>("--publish-address") { Description = "The address(es) written to status.loadBalancer.ingress (default: $POD_IP, else this host's first IPv4 address)." };
+        var publishService = new Option<string?>("--publish-service") { Description = "namespace/name of the controller's Service: the Ingresses' status shows its load balancer addresses (ingress-nginx's flag)." };
         var dump = new Option<bool>("--dump") { Description = "Print the route table once it is built from the cluster, and exit." };
         var gateway = new Option<bool>("--gateway") { Description = "Serve the Gateway API (GatewayClass, Gateway, HTTPRoute, ReferenceGrant) instead of Ingresses, on the listeners' ports." };
         var gatewayController = new Option<string>("--gateway-controller-name") { Description = "The GatewayClass spec.controllerName this controller serves.", DefaultValueFactory = _ => Strata.Ingress.Gateway.GatewayConfigBuilder.DefaultControllerName };
         var command = new Command("ingress", "Run the ingress controller: Ingress, IngressClass, Services, EndpointSlices and Secrets to a Kestrel + YARP proxy.")
         {
-            kubeconfig, manifest, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, dump, gateway, gatewayController,
+            kubeconfig, manifest, httpPort, httpsPort, bind, ingressClass, controllerClass, publish, publishService, dump, gateway, gatewayController,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -45,6 +46,12 @@ internal static class IngressCommand
             {
                 return await GatewayMode.RunAsync(result.GetValue(kubeconfig), result.GetValue(manifest), address, result.GetValue(gatewayController)!,
                     result.GetValue(publish) is { Length: > 0 } gatewayAddresses ? gatewayAddresses : DefaultPublishAddresses(), result.GetValue(dump), cancellationToken);
+            }
+
+            if (result.GetValue(publishService) is { } published && published.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+            {
+                Console.Error.WriteLine($"strata: --publish-service: \"{published}\" is not namespace/name");
+                return 1;
             }
 
             var identity = new IngressClassIdentity(result.GetValue(ingressClass)!, result.GetValue(controllerClass)!);
@@ -94,9 +101,9 @@ internal static class IngressCommand
                 }
 
                 await using (server)
-                await using (var controller = IngressController.Start(client, identity, fake, server.Proxy.Update, addresses, loggers))
+                await using (var controller = IngressController.Start(client, identity, fake, server.Proxy.Update, addresses, loggers, publishService: result.GetValue(publishService)))
                 {
-                    Console.WriteLine($"serving http on {address}:{server.HttpPort}, https on {address}:{server.HttpsPort}; class {identity.ClassName} ({identity.Controller}); status address {string.Join(",", addresses)}");
+                    Console.WriteLine($"serving http on {address}:{server.HttpPort}, https on {address}:{server.HttpsPort}; class {identity.ClassName} ({identity.Controller}); status address {(result.GetValue(publishService) is { } service ? $"of service {service}" : string.Join(",", addresses))}");
                     try
                     {
                         await Task.Delay(Timeout.Infinite, cancellationToken);

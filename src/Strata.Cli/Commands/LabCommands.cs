@@ -107,7 +107,7 @@ internal static class LabCommands
                 return 130;
             }
 
-            Console.Error.WriteLine($"lab {state.Name} is up: {string.Join(", ", state.Nodes.Select(n => $"{n.Name} {n.Address}"))} Ready; API at https://127.0.0.1:{state.ApiPort} (https://{state.ApiAddress}:{LabSpec.LabApiPort} inside the lab)");
+            Console.Error.WriteLine($"lab {state.Name} is up: {string.Join(", ", state.Nodes.Select(n => $"{n.Name} {n.Address}"))} Ready; API at https://127.0.0.1:{state.ApiPort} (https://{state.ApiAddress}:{LabSpec.LabApiPort} inside the lab){(state.LoadBalancerPool.Length > 0 ? $"; LoadBalancer pool {state.LoadBalancerPool}" : "")}");
             Console.WriteLine($"export KUBECONFIG={LabPaths.Kubeconfig(state.StateDirectory)}");
             return 0;
         })));

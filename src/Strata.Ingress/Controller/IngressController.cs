@@ -32,8 +32,12 @@ public sealed class IngressController : IAsyncDisposable
 
     private readonly bool _updateStatus;
 
-    private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus)
+    /// <summary>--publish-service (namespace/name): the Service whose addresses the status shows instead of <see cref="_addresses"/>.</summary>
+    private readonly string? _publishService;
+
+    private IngressController(IKubeClient client, RouteTableBuilder builder, Action<RouteTable> publish, IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus, string? publishService)
     {
+        _publishService = publishService;
         _updateStatus = updateStatus;
         _client = client;
         _builder = builder;
@@ -66,9 +70,9 @@ public sealed class IngressController : IAsyncDisposable
     /// <paramref name="updateStatus"/> nothing is written to the cluster (no Events, no status): a read-only look.
     /// </summary>
     public static IngressController Start(IKubeClient client, IngressClassIdentity identity, X509Certificate2 fakeCertificate, Action<RouteTable> publish,
-        IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true)
+        IReadOnlyList<string> addresses, ILoggerFactory loggers, bool updateStatus = true, string? publishService = null)
     {
-        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus);
+        var controller = new IngressController(client, new RouteTableBuilder(identity, fakeCertificate), publish, addresses, loggers, updateStatus, publishService);
         controller._sync.Start([controller._ingresses, controller._classes, controller._services, controller._slices, controller._secrets]);
         return controller;
     }
@@ -124,7 +128,7 @@ public sealed class IngressController : IAsyncDisposable
     private async Task UpdateStatusAsync(V1Ingress ingress, CancellationToken cancellationToken)
     {
         var current = ingress.Status?.LoadBalancer?.Ingress?.Select(i => i.Ip ?? i.Hostname ?? "").Order(StringComparer.Ordinal).ToList() ?? [];
-        var wanted = _addresses.Order(StringComparer.Ordinal).ToList();
+        var wanted = (_publishService is null ? _addresses : PublishService.Addresses(_services.Get(_publishService))).Order(StringComparer.Ordinal).ToList();
         if (current.SequenceEqual(wanted))
         {
             return;

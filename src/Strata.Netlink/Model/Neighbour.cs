@@ -26,6 +26,12 @@ public sealed record Neighbour(IPAddress Address, string? Device)
     public NeighbourState State { get; init; } = NeighbourState.Permanent;
 
     public int? LinkIndex { get; init; }
+
+    /// <summary>
+    /// NTF_PROXY: a proxy entry (<c>ip neigh add proxy ADDR dev DEV</c>): the kernel answers ARP/NDP for the address on
+    /// DEV with DEV's own MAC, under the conditions of net/ipv4/arp.c arp_process. It has no MAC and no state.
+    /// </summary>
+    public bool Proxy { get; init; }
 }
 
 /// <summary>

@@ -174,7 +174,10 @@ internal static class RtnetlinkDecoder
             }
         }
 
-        return new Neighbour(address, null) { LinkAddress = mac, State = (NeighbourState)header.ndm_state, LinkIndex = header.ndm_ifindex };
+        return new Neighbour(address, null)
+        {
+            LinkAddress = mac, State = (NeighbourState)header.ndm_state, LinkIndex = header.ndm_ifindex, Proxy = (header.ndm_flags & NTF_PROXY) != 0,
+        };
     }
 
     public static FdbEntry DecodeFdb(ReadOnlySpan<byte> payload)

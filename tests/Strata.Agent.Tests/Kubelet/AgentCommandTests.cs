@@ -16,7 +16,7 @@ public sealed class AgentCommandTests
         var (code, _, stderr) = Tool.Run("dotnet", Strata, "agent", "--roles", "kubelet,dns", "--node-name", "node1", "--node-ip", "999.1.1.1", "--kubeconfig", "/nonexistent/strata-t");
         Assert.Equal(1, code);
         Assert.Equal(
-            "strata agent: --roles: unknown role \"dns\" (known: kubelet, flannel, proxy)\n" +
+            "strata agent: --roles: unknown role \"dns\" (known: kubelet, flannel, proxy, lb-speaker)\n" +
             "strata agent: --node-ip: \"999.1.1.1\" is not an IPv4 address\n" +
             "strata agent: --kubeconfig: /nonexistent/strata-t does not exist\n",
             stderr);

@@ -3,7 +3,7 @@ namespace Strata.Agent.Tests.Kubelet;
 public sealed class AgentOptionsTests
 {
     [Theory]
-    [InlineData("dns", "--roles: unknown role \"dns\" (known: kubelet, flannel, proxy)")]
+    [InlineData("dns", "--roles: unknown role \"dns\" (known: kubelet, flannel, proxy, lb-speaker)")]
     public void RolesNotHereNameTheirIssue(string role, string expected)
     {
         var options = Valid();

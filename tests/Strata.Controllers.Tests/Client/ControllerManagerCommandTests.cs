@@ -20,6 +20,22 @@ public sealed class ControllerManagerCommandTests
     }
 
     [Theory]
+    [InlineData("controller-manager")]
+    [InlineData("apiserver")]
+    public async Task A_bad_load_balancer_pool_is_refused_naming_the_flag_and_the_block(string command)
+    {
+        await using var plane = await ControlPlane.StartAsync();
+        var dataDir = Path.Combine(plane.Server.DataDirectory, "refused-pool");
+        string[] target = command == "apiserver"
+            ? ["--listen", "127.0.0.1:0", "--data-dir", dataDir]
+            : ["--kubeconfig", plane.Server.Host.KubeconfigPath];
+        var (code, _, stderr) = Tool.Run("dotnet", [Strata, command, .. target, "--load-balancer-pool", "192.168.9.200-192.168.9.300"]);
+        Assert.Equal(1, code);
+        Assert.Equal("strata: --load-balancer-pool: load balancer pool \"192.168.9.200-192.168.9.300\": range \"192.168.9.200-192.168.9.300\" has an invalid IP address \"192.168.9.300\"", stderr.Trim());
+        Assert.False(Directory.Exists(dataDir), "the API server created its data directory before refusing");
+    }
+
+    [Theory]
     [InlineData("controller-manager", "10.0.0.0/33", "24", "invalid CIDR address: 10.0.0.0/33")]
     [InlineData("controller-manager", "10.0.0.0/16", "8", "the node mask size must be between the cluster CIDR's (16) and 32")]
     [InlineData("apiserver", "10.0.0.0/33", "24", "invalid CIDR address: 10.0.0.0/33")]

@@ -307,6 +307,53 @@ public sealed class IngressControllerTests
         return response.StatusCode;
     }
 
+    [KubectlFact]
+    public async Task PublishServiceWritesTheServicesLoadBalancerAddressAndFollowsIt()
+    {
+        await using var api = await TestApiServer.StartAsync();
+        using var fake = FakeCertificate.Create();
+        var (code, _, stderr) = api.KubectlStdin("""
+            apiVersion: networking.k8s.io/v1
+            kind: IngressClass
+            metadata: {name: nginx, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
+            spec: {controller: k8s.io/ingress-nginx}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: controller, namespace: default}
+            spec: {type: LoadBalancer, ports: [{name: http, port: 80}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: good, namespace: default}
+            spec:
+              rules:
+              - host: good.example.com
+                http:
+                  paths: [{path: /, pathType: Prefix, backend: {service: {name: controller, port: {number: 80}}}}]
+            """, "apply", "-f", "-");
+        Assert.True(code == 0, stderr);
+
+        using var client = RemoteKubeClient.FromKubeconfig(api.Host.KubeconfigPath);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var controller = IngressController.Start(client, new IngressClassIdentity(), fake, _ => { }, ["192.0.2.10"], NullLoggerFactory.Instance,
+            publishService: "default/controller");
+        await controller.WaitForFirstSyncAsync(cancel.Token);
+        // Pending: no address yet, and not the node's either.
+        Assert.Equal("", api.KubectlOk("get", "ingress", "good", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"));
+
+        foreach (var address in new[] { "192.0.2.77", "192.0.2.78" })
+        {
+            var service = (await client.GetAsync<k8s.Models.V1Service>("default", "controller", cancel.Token))!;
+            service.Status = new k8s.Models.V1ServiceStatus
+            {
+                LoadBalancer = new k8s.Models.V1LoadBalancerStatus { Ingress = [new k8s.Models.V1LoadBalancerIngress { Ip = address, IpMode = "VIP" }] },
+            };
+            await client.UpdateStatusAsync(service, cancel.Token);
+            Assert.Equal(address, await EventuallyAsync(() => api.KubectlOk("get", "ingress", "good", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"), s => s == address, cancel.Token));
+        }
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<T> read, Func<T, bool> done, CancellationToken cancellationToken) =>
         await EventuallyAsync(() => Task.FromResult(read()), done, cancellationToken);
 
