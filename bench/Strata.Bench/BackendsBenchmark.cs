@@ -160,7 +160,7 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
                 }
             }
 
-            paths.Insert(0, new PathResult("node to node (underlay)", "baseline", Median(_underlayRuns), 100, underlayRtt));
+            paths.Insert(0, new PathResult("node to node (underlay)", "baseline", BenchmarkReport.Median(_underlayRuns), 100, underlayRtt));
             return new BackendsReport(streams, seconds, rounds, roundTrips, paths);
         }
         finally
@@ -258,14 +258,7 @@ public sealed class BackendsBenchmark(int streams = 4, int seconds = 5, int roun
         }
 
         double rtt = await RoundTripAsync(client, server, IPAddress.Parse(serverIp), cancellationToken);
-        return new PathResult(path, claim, Median(gbits), 100 * Median(ratios), rtt);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return new PathResult(path, claim, BenchmarkReport.Median(gbits), 100 * BenchmarkReport.Median(ratios), rtt);
     }
 
     /// <summary>A VXLAN device on each node pointed at the other (VNI 42, the IANA port 4789), with 172.31.255.&lt;n&gt;/24 on it.</summary>

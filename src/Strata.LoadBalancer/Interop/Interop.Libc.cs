@@ -32,20 +32,10 @@ internal static partial class Interop
 
         [LibraryImport(Library, SetLastError = true)]
         internal static unsafe partial nint sendto(SafePacketSocketHandle fd, byte* buf, nuint len, int flags, sockaddr_ll* addr, uint addrlen);
-
-        [LibraryImport(Library, SetLastError = true)]
-        internal static partial int close(nint fd);
     }
 }
 
 /// <summary>An AF_PACKET socket.</summary>
-internal sealed class SafePacketSocketHandle : SafeHandle
+internal sealed class SafePacketSocketHandle : Strata.Netlink.SafeFileDescriptor
 {
-    public SafePacketSocketHandle() : base(invalidHandleValue: -1, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle < 0;
-
-    protected override bool ReleaseHandle() => Interop.Libc.close(handle) == 0;
 }
