@@ -13,7 +13,17 @@ public static class KubeClientExtensions
     /// object when <paramref name="change"/> returns false, or null when it is gone or another object (not
     /// <paramref name="uid"/>) has taken its name.
     /// </summary>
-    public static async Task<T?> UpdateLiveAsync<T>(this IKubeClient client, string? ns, string name, string uid, Func<T, bool> change, CancellationToken cancellationToken = default)
+    public static Task<T?> UpdateLiveAsync<T>(this IKubeClient client, string? ns, string name, string uid, Func<T, bool> change, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        client.WriteLiveAsync(ns, name, uid, change, client.UpdateAsync, cancellationToken);
+
+    /// <summary>As <see cref="UpdateLiveAsync"/>, writing through the status subresource.</summary>
+    public static Task<T?> UpdateLiveStatusAsync<T>(this IKubeClient client, string? ns, string name, string uid, Func<T, bool> change, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        client.WriteLiveAsync(ns, name, uid, change, client.UpdateStatusAsync, cancellationToken);
+
+    private static async Task<T?> WriteLiveAsync<T>(this IKubeClient client, string? ns, string name, string uid, Func<T, bool> change,
+        Func<T, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         for (var attempt = 0; ; attempt++)
@@ -31,7 +41,7 @@ public static class KubeClientExtensions
 
             try
             {
-                return await client.UpdateAsync(live, cancellationToken);
+                return await write(live, cancellationToken);
             }
             catch (KubeApiException e) when (e.IsConflict && attempt < ConflictRetries)
             {

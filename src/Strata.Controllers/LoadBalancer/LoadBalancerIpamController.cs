@@ -22,7 +22,6 @@ public sealed class LoadBalancerIpamController : Controller
     public const string LoadBalancerIPsAnnotation = "metallb.universe.tf/loadBalancerIPs";
     public const string AllocationFailed = "AllocationFailed";
     public const string IPAllocated = "IPAllocated";
-    private const int UpdateAttempts = 10;
 
     private readonly IKubeClient _client;
     private readonly Informer<V1Service> _services;
@@ -191,19 +190,12 @@ public sealed class LoadBalancerIpamController : Controller
         service.Status?.LoadBalancer?.Ingress is [{ Hostname: null or "" } only] && only.Ip == address.ToString() && only.IpMode == "VIP";
 
     /// <summary>Sets (or with null, clears) the status on the live object; returns it as written, or null when the Service is gone.</summary>
-    private async Task<V1Service?> WriteStatusAsync(V1Service seen, IPAddress? address, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task<V1Service?> WriteStatusAsync(V1Service seen, IPAddress? address, CancellationToken cancellationToken) =>
+        _client.UpdateLiveStatusAsync<V1Service>(seen.Metadata.NamespaceProperty, seen.Metadata.Name, seen.Metadata.Uid, live =>
         {
-            var live = await _client.GetAsync<V1Service>(seen.Metadata.NamespaceProperty, seen.Metadata.Name, cancellationToken);
-            if (live is null || live.Metadata.Uid != seen.Metadata.Uid)
-            {
-                return null;
-            }
-
             if (address is not null ? Shows(live, address) : ShownAddress(live) is null)
             {
-                return live;
+                return false;
             }
 
             live.Status ??= new V1ServiceStatus();
@@ -211,19 +203,8 @@ public sealed class LoadBalancerIpamController : Controller
             {
                 Ingress = address is null ? null : [new V1LoadBalancerIngress { Ip = address.ToString(), IpMode = "VIP" }],
             };
-            try
-            {
-                return await _client.UpdateStatusAsync(live, cancellationToken);
-            }
-            catch (KubeApiException e) when (e.IsConflict && attempt < UpdateAttempts)
-            {
-            }
-            catch (KubeApiException e) when (e.IsNotFound)
-            {
-                return null;
-            }
-        }
-    }
+            return true;
+        }, cancellationToken);
 
     private void Release(string key)
     {
