@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
+using Strata.Controllers.Endpoints;
+using Strata.Controllers.LoadBalancer;
 using Strata.Controllers.Machinery;
 using Strata.Controllers.NodeIpam;
 
@@ -22,17 +24,16 @@ public sealed record Announcement(string Service, IPAddress Address);
 public static class AnnouncementPlanner
 {
     public const string ExcludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
-    public const string ServiceNameLabel = "kubernetes.io/service-name";
 
     /// <summary>What <paramref name="node"/> should announce, ordered by address.</summary>
     public static IReadOnlyList<Announcement> Plan(string node, IEnumerable<V1Service> services, IEnumerable<V1EndpointSlice> slices, IEnumerable<V1Node> nodes)
     {
         var speakers = nodes.Where(CanSpeak).Select(n => n.Metadata.Name).ToHashSet(StringComparer.Ordinal);
         var slicesByService = slices
-            .Where(s => s.Metadata.Labels?.ContainsKey(ServiceNameLabel) == true)
-            .ToLookup(s => ObjectKey.For(s.Metadata.NamespaceProperty, s.Metadata.Labels[ServiceNameLabel]), StringComparer.Ordinal);
+            .Where(s => s.Metadata.Labels?.ContainsKey(EndpointSlicePlanner.ServiceNameLabel) == true)
+            .ToLookup(s => ObjectKey.For(s.Metadata.NamespaceProperty, s.Metadata.Labels[EndpointSlicePlanner.ServiceNameLabel]), StringComparer.Ordinal);
         var plan = new List<Announcement>();
-        foreach (var service in services.Where(Announced))
+        foreach (var service in services.Where(LoadBalancerIpamController.IsOurs))
         {
             var key = ObjectKey.Of(service);
             var addresses = Addresses(service);
@@ -69,10 +70,6 @@ public static class AnnouncementPlanner
             .Select(c => c.Node)
             .FirstOrDefault();
     }
-
-    /// <summary>LoadBalancer Services of the default class (the ones the pool serves).</summary>
-    private static bool Announced(V1Service service) =>
-        service.Spec?.Type == "LoadBalancer" && string.IsNullOrEmpty(service.Spec.LoadBalancerClass);
 
     /// <summary>The ingress IPs kube-proxy serves as VIPs (an ipMode of Proxy is the load balancer's own business).</summary>
     private static List<IPAddress> Addresses(V1Service service) =>

@@ -23,7 +23,7 @@ public sealed class AnnouncementPlannerTests
 
     private static V1EndpointSlice Slice(string service, params (string Node, bool Ready)[] endpoints) => new()
     {
-        Metadata = new V1ObjectMeta { Name = service + "-x", NamespaceProperty = "default", Labels = new Dictionary<string, string> { [AnnouncementPlanner.ServiceNameLabel] = service } },
+        Metadata = new V1ObjectMeta { Name = service + "-x", NamespaceProperty = "default", Labels = new Dictionary<string, string> { [Strata.Controllers.Endpoints.EndpointSlicePlanner.ServiceNameLabel] = service } },
         Endpoints = [.. endpoints.Select((e, i) => new V1Endpoint { Addresses = [$"10.233.64.{i + 2}"], NodeName = e.Node, Conditions = new V1EndpointConditions { Ready = e.Ready } })],
     };
 

@@ -146,7 +146,7 @@ public sealed class LoadBalancerIpamController : Controller
     }
 
     /// <summary>Services this pool serves: type LoadBalancer with no loadBalancerClass (MetalLB without --lb-class).</summary>
-    internal static bool IsOurs(V1Service service) =>
+    public static bool IsOurs(V1Service service) =>
         service.Spec?.Type == "LoadBalancer" && string.IsNullOrEmpty(service.Spec.LoadBalancerClass);
 
     /// <summary>
