@@ -43,10 +43,8 @@ public sealed class ProxyArpAnnouncer : IDisposable
     public static string InterfaceOf(NetworkNamespace ns, IPAddress nodeIp)
     {
         using var netlink = Rtnetlink.Open(ns);
-        var owner = netlink.GetAddresses(nodeIp.AddressFamily).FirstOrDefault(a => a.Prefix.Address.Equals(nodeIp));
-        return owner is null
-            ? throw new InvalidOperationException($"no interface in netns {ns.Name} has the node IP {nodeIp} (--node-ip)")
-            : netlink.GetLinks().First(l => l.Index == owner.LinkIndex).Name;
+        return netlink.FindAddressOwner(nodeIp)?.Link.Name
+            ?? throw new InvalidOperationException($"no interface in netns {ns.Name} has the node IP {nodeIp} (--node-ip)");
     }
 
     /// <summary>The addresses announced now (the /32 routes on <see cref="DeviceName"/>).</summary>

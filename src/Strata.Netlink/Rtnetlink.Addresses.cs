@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Strata.Netlink.Protocol;
 using static Strata.Netlink.Interop.Netlink;
@@ -55,6 +56,13 @@ public sealed partial class Rtnetlink
                 }
             });
         return addresses;
+    }
+
+    /// <summary>The link that holds <paramref name="address"/>, with the address as configured there (its prefix), or null.</summary>
+    public (Link Link, InterfaceAddress Address)? FindAddressOwner(IPAddress address)
+    {
+        var owned = GetAddresses(address.AddressFamily).FirstOrDefault(a => a.Prefix.Address.Equals(address));
+        return owned is null ? null : (GetLinks().First(l => l.Index == owned.LinkIndex), owned);
     }
 
     private void ModifyAddress(string operation, ushort type, ushort flags, int index, IpPrefix address, Scope scope, bool noDad, bool broadcast = false)

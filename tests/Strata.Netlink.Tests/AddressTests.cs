@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 
@@ -90,6 +91,12 @@ public sealed class AddressTests
         Assert.Equal(["10.0.0.1/24", "10.0.0.2/24", "127.0.0.9/8", "172.16.0.1/16", "192.168.5.1/32"],
             ns.Netlink.GetAddresses(AddressFamily.InterNetwork).Select(a => a.Prefix.ToString()).Order());
         Assert.Equal(["172.16.0.1/16"], ns.Netlink.GetAddresses(device: "peer0").Where(a => a.Prefix.IsIPv4).Select(a => a.Prefix.ToString()));
+
+        // The owner of one address: the link and the prefix it was configured with.
+        var (owner, owned) = ns.Netlink.FindAddressOwner(IPAddress.Parse("172.16.0.1"))!.Value;
+        Assert.Equal(("peer0", "172.16.0.1/16"), (owner.Name, owned.Prefix.ToString()));
+        Assert.Equal("eth0", ns.Netlink.FindAddressOwner(IPAddress.Parse("2001:db8::7"))?.Link.Name);
+        Assert.Null(ns.Netlink.FindAddressOwner(IPAddress.Parse("10.0.0.3")));
     }
 
     [RootFact]

@@ -20,9 +20,8 @@ public sealed class NetworkReconciler(NetworkNamespace? ns) : IDisposable
     /// <summary>The link that holds <paramref name="nodeIp"/>, with its connected prefix and MTU.</summary>
     public ExternalInterface FindExternal(IPAddress nodeIp)
     {
-        var address = _netlink.GetAddresses(AddressFamily.InterNetwork).FirstOrDefault(a => a.Prefix.Address.Equals(nodeIp))
+        var (link, address) = _netlink.FindAddressOwner(nodeIp)
             ?? throw new InvalidOperationException($"--node-ip {nodeIp}: no interface in netns {_netlink.NamespaceName} has this address");
-        var link = _netlink.GetLinks().First(l => l.Index == address.LinkIndex);
         return new ExternalInterface(link.Name, link.Index, address.Prefix, link.Mtu);
     }
 
