@@ -84,11 +84,11 @@ public sealed class LabClusterTests
         Assert.Equal("", lab.Kubectl("get", "endpoints", "gated", "-o", "jsonpath={.subsets[*].addresses[*].ip}"));
         lab.Kubectl("exec", "gated", "--", "touch", "/tmp/ready");
         string gatedIp = lab.Kubectl("get", "pod", "gated", "-o", "jsonpath={.status.podIP}");
-        await EventuallyAsync(() => lab.Kubectl("get", "endpoints", "gated", "-o", "jsonpath={.subsets[*].addresses[*].ip}") == gatedIp, "the gated pod to become a ready endpoint");
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "endpoints", "gated", "-o", "jsonpath={.subsets[*].addresses[*].ip}") == gatedIp, "the gated pod to become a ready endpoint");
 
         // Deleting everything leaves no pod namespace, IP reservation, pod directory or holder process on any node.
         lab.Kubectl("delete", "-f", manifest, "--wait=true", "--timeout=90s");
-        await EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", "every pod to be deleted");
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", "every pod to be deleted");
         AssertNodesClean(lab);
     }
 
@@ -103,7 +103,7 @@ public sealed class LabClusterTests
             lab.Kubectl("create", "deployment", "churn", "--image=busybox", "--replicas=100", "--", "sleep", "3600");
             lab.Kubectl("rollout", "status", "deployment/churn", "--timeout=300s");
             lab.Kubectl("delete", "deployment", "churn", "--wait=true");
-            await EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", $"round {round}'s pods to be deleted");
+            await TestLab.EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", $"round {round}'s pods to be deleted");
             AssertNodesClean(lab);
         }
     }
@@ -117,7 +117,7 @@ public sealed class LabClusterTests
         var agent = LabState.Load(lab.StateDirectory)!.Processes.Single(p => p.Role == "node1");
 
         lab.Kubectl("create", "deployment", "churn", "--image=busybox", "--replicas=30", "--", "sleep", "3600");
-        await EventuallyAsync(() => lab.Kubectl("get", "pods", "--field-selector=spec.nodeName=node1,status.phase=Running", "-o", "name") != "", "the first pods on node1 to run");
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "pods", "--field-selector=spec.nodeName=node1,status.phase=Running", "-o", "name") != "", "the first pods on node1 to run");
         Tool.Check("kill", "-9", agent.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // Restarted as its supervisor would, inside the node's namespaces; `down` stops it with the lab.
@@ -135,7 +135,7 @@ public sealed class LabClusterTests
         lab.Kubectl("rollout", "status", "deployment/churn", "--timeout=120s");
 
         lab.Kubectl("delete", "deployment", "churn", "--wait=true");
-        await EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", "the churn's pods to be deleted");
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "pods", "-o", "name") == "", "the churn's pods to be deleted");
         AssertNodesClean(lab);
     }
 
@@ -164,14 +164,4 @@ public sealed class LabClusterTests
     }
 
     private static string Name(JsonElement pod) => pod.GetProperty("metadata").GetProperty("name").GetString()!;
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(200);
-        }
-    }
 }

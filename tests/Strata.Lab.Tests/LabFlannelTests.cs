@@ -14,8 +14,8 @@ public sealed class LabFlannelTests
         string cidr2 = lab.Kubectl("get", "node", "node2", "-o", "jsonpath={.spec.podCIDR}");
         string cidr3 = lab.Kubectl("get", "node", "node3", "-o", "jsonpath={.spec.podCIDR}");
 
-        await EventuallyAsync(() => Routes(lab, "node1").Contains($"{cidr2} via 172.19.0.13 dev eth0"), "node1's host-gw route to node2");
-        await EventuallyAsync(
+        await TestLab.EventuallyAsync(() => Routes(lab, "node1").Contains($"{cidr2} via 172.19.0.13 dev eth0"), "node1's host-gw route to node2");
+        await TestLab.EventuallyAsync(
             () => lab.Kubectl("get", "events", "--field-selector", "reason=RouteRefused,involvedObject.name=node1", "-o", "jsonpath={.items[*].message}")
                 .Contains($"host-gw cannot route {cidr3} to node node3: its IP 172.19.1.15 is not on a directly connected subnet of eth0 (172.19.0.0/24)", StringComparison.Ordinal),
             "a RouteRefused event on node1");
@@ -29,7 +29,7 @@ public sealed class LabFlannelTests
         lab.Kubectl("replace", "-f", file);
         lab.Kubectl("delete", "pods", "-n", "kube-flannel", "--all", "--wait=true");
 
-        await EventuallyAsync(
+        await TestLab.EventuallyAsync(
             () => Routes(lab, "node1").Contains($"{cidr3} via {cidr3[..^3]} dev flannel.1 onlink") && Routes(lab, "node1").Contains($"{cidr2} via {cidr2[..^3]} dev flannel.1 onlink"),
             "node1's vxlan routes to node2 and node3");
         Assert.DoesNotContain("via 172.19.0.13", Routes(lab, "node1"), StringComparison.Ordinal);
@@ -37,14 +37,4 @@ public sealed class LabFlannelTests
     }
 
     private static string Routes(TestLab lab, string node) => string.Join('\n', lab.ExecOk(node, "ip", "route").Split('\n').Select(l => l.Trim()));
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(500);
-        }
-    }
 }

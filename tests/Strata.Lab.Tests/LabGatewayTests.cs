@@ -152,13 +152,6 @@ public sealed class LabGatewayTests
         return last < 0 ? stdout : $"{stdout[(last + 1)..]} {stdout[..last]}";
     }
 
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(300);
-        }
-    }
+    // The gateway pod starts after the lab's own pods, so its steps get longer than the usual 60 s.
+    private static Task EventuallyAsync(Func<bool> condition, string what) => TestLab.EventuallyAsync(condition, what, TimeSpan.FromSeconds(90));
 }

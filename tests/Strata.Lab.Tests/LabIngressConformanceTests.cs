@@ -109,15 +109,15 @@ public sealed class LabIngressConformanceTests
         // "The Ingress status shows the IP address or FQDN where it is exposed": the controller Service's load balancer
         // address (--publish-service).
         string published = "";
-        await EventuallyAsync(() => (published = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Length > 0,
+        await TestLab.EventuallyAsync(() => (published = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Length > 0,
             "the controller Service's load balancer address");
         foreach (var ingress in new[] { "path-rules", "host-rules", "default-backend" })
         {
-            await EventuallyAsync(() => lab.Kubectl("get", "ingress", ingress, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published, $"the status address of {ingress}");
+            await TestLab.EventuallyAsync(() => lab.Kubectl("get", "ingress", ingress, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published, $"the status address of {ingress}");
         }
 
         string url = $"http://{address}:{nodePort}";
-        await EventuallyAsync(() => Get(lab, client, "exact-path-rules", url + "/foo").StartsWith("200 foo-exact-", StringComparison.Ordinal), "exact /foo to serve");
+        await TestLab.EventuallyAsync(() => Get(lab, client, "exact-path-rules", url + "/foo").StartsWith("200 foo-exact-", StringComparison.Ordinal), "exact /foo to serve");
         var expectations = new (string Host, string Path, string Expected)[]
         {
             ("exact-path-rules", "/foo/", "404 "),
@@ -161,15 +161,5 @@ public sealed class LabIngressConformanceTests
         var (_, stdout, _) = lab.Exec(node, "curl", "-sS", "--max-time", "5", "-H", $"Host: {host}", "-w", "\n%{http_code}", url);
         int last = stdout.LastIndexOf('\n');
         return last < 0 ? stdout : $"{stdout[(last + 1)..]} {stdout[..last].Trim()}";
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(200);
-        }
     }
 }

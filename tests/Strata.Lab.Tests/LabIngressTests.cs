@@ -85,19 +85,19 @@ public sealed class LabIngressTests
 
         // The status shows the controller Service's load balancer address (--publish-service), from the lab's pool.
         string published = "";
-        await EventuallyAsync(() => (published = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Length > 0,
+        await TestLab.EventuallyAsync(() => (published = lab.Kubectl("-n", "ingress-nginx", "get", "service", "ingress-nginx-controller", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Length > 0,
             "the controller Service's load balancer address");
         Assert.StartsWith("172.19.15.2", published, StringComparison.Ordinal);
-        await EventuallyAsync(() => lab.Kubectl("get", "ingress", "simple-fanout-example", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published,
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "ingress", "simple-fanout-example", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published,
             "the fanout Ingress's status address");
-        await EventuallyAsync(() => Curl(lab, client, "-H", "Host: rewrite.bar.com", $"http://{address}/something/").StartsWith("200 ", StringComparison.Ordinal),
+        await TestLab.EventuallyAsync(() => Curl(lab, client, "-H", "Host: rewrite.bar.com", $"http://{address}/something/").StartsWith("200 ", StringComparison.Ordinal),
             "the rewrite Ingress to serve");
         Assert.Contains("Welcome to nginx!", Curl(lab, client, "-H", "Host: rewrite.bar.com", $"http://{address}/something/"), StringComparison.Ordinal);
         // /foo reaches the nginx pod, which has no /foo: its own 404 page carries its version.
         Assert.Contains("<hr><center>nginx/", Curl(lab, client, "-H", "Host: foo.bar.com", $"http://{address}/foo"), StringComparison.Ordinal);
         Assert.StartsWith("503 ", Curl(lab, client, "-H", "Host: foo.bar.com", $"http://{address}/bar"), StringComparison.Ordinal);
         Assert.StartsWith("404 ", Curl(lab, client, "-H", "Host: bad.bar.com", $"http://{address}/"), StringComparison.Ordinal);
-        await EventuallyAsync(() => Curl(lab, client, "-H", "Host: secure.bar.com", $"http://{address}/").StartsWith("308 ", StringComparison.Ordinal),
+        await TestLab.EventuallyAsync(() => Curl(lab, client, "-H", "Host: secure.bar.com", $"http://{address}/").StartsWith("308 ", StringComparison.Ordinal),
             "the TLS host to redirect");
         var https = lab.Exec(client, "curl", "-sS", "-v", "--cacert", tls + ".crt", "--resolve", $"secure.bar.com:443:{address}", "https://secure.bar.com/");
         Assert.True(https.ExitCode == 0, https.Stderr);
@@ -114,15 +114,5 @@ public sealed class LabIngressTests
         var (_, stdout, _) = lab.Exec(node, ["curl", "-sS", "--max-time", "5", "-w", "\n%{http_code}", .. args]);
         int last = stdout.LastIndexOf('\n');
         return last < 0 ? stdout : $"{stdout[(last + 1)..]} {stdout[..last]}";
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(200);
-        }
     }
 }

@@ -120,12 +120,12 @@ public sealed class LabKubeProxyTrafficTests
         // kube-proxy's own /healthz on every node.
         foreach (var node in new[] { "node1", "node2" })
         {
-            await EventuallyAsync(() => lab.Exec(node, "curl", "-s", "http://127.0.0.1:10256/healthz").Stdout.Contains("\"nodeEligible\":true,\"healthy\":true", StringComparison.Ordinal), $"{node}'s /healthz");
+            await TestLab.EventuallyAsync(() => lab.Exec(node, "curl", "-s", "http://127.0.0.1:10256/healthz").Stdout.Contains("\"nodeEligible\":true,\"healthy\":true", StringComparison.Ordinal), $"{node}'s /healthz");
         }
 
         // Load spread: 300 requests from a pod. Each endpoint's count is Binomial(300, 1/3): mean 100, standard deviation
         // 8.2, so fewer than 50 (6 deviations below) happens with probability ~1e-9 unless the split is wrong.
-        await EventuallyAsync(() => Curl(lab, $"http://{web}/hostname").ExitCode == 0, "the web Service to answer");
+        await TestLab.EventuallyAsync(() => Curl(lab, $"http://{web}/hostname").ExitCode == 0, "the web Service to answer");
         var spread = Loop(lab, 300, $"http://{web}/hostname");
         Assert.Equal(300, spread.Count);
         var counts = spread.GroupBy(h => h).ToDictionary(g => g.Key, g => g.Count());
@@ -135,7 +135,7 @@ public sealed class LabKubeProxyTrafficTests
         // ClientIP affinity: every request from the client pod lands on one endpoint (a spread split 3 ways would hit
         // all of them in 60 requests with probability 1 - 3·(2/3)^60).
         string sticky = ClusterIP(lab, "sticky");
-        await EventuallyAsync(() => Curl(lab, $"http://{sticky}/hostname").ExitCode == 0, "the sticky Service to answer");
+        await TestLab.EventuallyAsync(() => Curl(lab, $"http://{sticky}/hostname").ExitCode == 0, "the sticky Service to answer");
         var stuck = Loop(lab, 60, $"http://{sticky}/hostname");
         Assert.Equal(60, stuck.Count);
         Assert.Single(stuck.Distinct());
@@ -148,12 +148,12 @@ public sealed class LabKubeProxyTrafficTests
         string nodePort = lab.Kubectl("get", "service", "local", "-o", "jsonpath={.spec.ports[0].nodePort}");
         string healthPort = lab.Kubectl("get", "service", "local", "-o", "jsonpath={.spec.healthCheckNodePort}");
         Assert.Equal("32123", healthPort);
-        string underlay = UnderlayAddress(lab);
-        await EventuallyAsync(() => lab.Exec("underlay", "curl", "-s", "--max-time", "3", $"http://{node1}:{nodePort}/clientip").ExitCode == 0, "the Local NodePort on node1");
+        string underlay = lab.UnderlayAddress();
+        await TestLab.EventuallyAsync(() => lab.Exec("underlay", "curl", "-s", "--max-time", "3", $"http://{node1}:{nodePort}/clientip").ExitCode == 0, "the Local NodePort on node1");
         var clientIp = lab.ExecOk("underlay", "curl", "-s", "--max-time", "3", $"http://{node1}:{nodePort}/clientip").Trim();
         Assert.StartsWith(underlay + ":", clientIp, StringComparison.Ordinal);
 
-        await EventuallyAsync(() => HealthCheck(lab, node1, healthPort).Status == "200", "node1's health check node port to say 200");
+        await TestLab.EventuallyAsync(() => HealthCheck(lab, node1, healthPort).Status == "200", "node1's health check node port to say 200");
         var (status1, body1) = HealthCheck(lab, node1, healthPort);
         Assert.Equal("200", status1);
         Assert.Equal("{\n\t\"service\": {\n\t\t\"namespace\": \"default\",\n\t\t\"name\": \"local\"\n\t},\n\t\"localEndpoints\": 1,\n\t\"serviceProxyHealthy\": true\n}", body1);
@@ -194,7 +194,7 @@ public sealed class LabKubeProxyTrafficTests
         await Task.Delay(TimeSpan.FromSeconds(5));
         long scaledAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lab.Kubectl("scale", "deployment/web", "--replicas=1");
-        await EventuallyAsync(() => PodNames(lab, "app=web").Count == 1, "the two scaled-down web pods to be deleted");
+        await TestLab.EventuallyAsync(() => PodNames(lab, "app=web").Count == 1, "the two scaled-down web pods to be deleted");
         long goneAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         string survivor = Assert.Single(PodNames(lab, "app=web"));
         Assert.Contains(survivor, webPods);
@@ -289,15 +289,6 @@ public sealed class LabKubeProxyTrafficTests
     private static List<string> PodNames(TestLab lab, string selector) =>
         [.. lab.Kubectl("get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}").Split(' ', StringSplitOptions.RemoveEmptyEntries)];
 
-    /// <summary>The underlay's own IPv4 address on its bridge, the source of what curl sends from there.</summary>
-    private static string UnderlayAddress(TestLab lab) =>
-        lab.ExecOk("underlay", "ip", "-4", "-o", "addr", "show")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => Fields(l))
-            .Where(f => f.Length > 3 && f[1] != "lo" && f[2] == "inet")
-            .Select(f => f[3].Split('/')[0])
-            .First();
-
     private static (string Status, string Body) HealthCheck(TestLab lab, string nodeIp, string port)
     {
         var (_, stdout, _) = lab.Exec("underlay", "curl", "-s", "--max-time", "3", "-w", "\n%{http_code}", $"http://{nodeIp}:{port}/");
@@ -340,15 +331,5 @@ public sealed class LabKubeProxyTrafficTests
         }
 
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(500);
-        }
     }
 }

@@ -92,7 +92,7 @@ public sealed class LabLoadBalancerTests
         Assert.Matches($@"ingress-nginx\s+ingress-nginx-controller\s+LoadBalancer\s+[0-9.]+\s+{Escape(ingress)}\s+80:\d+/TCP,443:\d+/TCP", table);
 
         // From the underlay: exactly one node answers ARP for the address, and the request reaches a pod.
-        await EventuallyAsync(() => Curl(lab, $"http://{web}/hostname").ExitCode == 0, $"the underlay to reach {web}");
+        await TestLab.EventuallyAsync(() => Curl(lab, $"http://{web}/hostname").ExitCode == 0, $"the underlay to reach {web}");
         Assert.Contains(Curl(lab, $"http://{web}/hostname").Stdout.Trim(), webPods);
         string webOwner = Assert.Single(Announcers(lab, web));
         Assert.Equal(Mac(lab, webOwner), UnderlayNeighbourMac(lab, web));
@@ -100,18 +100,18 @@ public sealed class LabLoadBalancerTests
             lab.Kubectl("get", "events", "--field-selector", "involvedObject.name=lbweb", "-o", "jsonpath={.items[*].message}"), StringComparison.Ordinal);
 
         // externalTrafficPolicy Local: announced by node2, where the only endpoint runs, which sees the client's address.
-        await EventuallyAsync(() => Curl(lab, $"http://{local}:8000/clientip").ExitCode == 0, $"the underlay to reach {local}");
+        await TestLab.EventuallyAsync(() => Curl(lab, $"http://{local}:8000/clientip").ExitCode == 0, $"the underlay to reach {local}");
         Assert.Equal(["node2"], Announcers(lab, local));
-        Assert.StartsWith(UnderlayAddress(lab) + ":", Curl(lab, $"http://{local}:8000/clientip").Stdout.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith(lab.UnderlayAddress() + ":", Curl(lab, $"http://{local}:8000/clientip").Stdout.Trim(), StringComparison.Ordinal);
 
         // Through the ingress controller's own load balancer address: an Ingress rule answers, and its status shows it.
-        await EventuallyAsync(() => Curl(lab, $"http://{ingress}/hostname", "-H", "Host: lb.example.com").Stdout.Trim() is var h && webPods.Contains(h),
+        await TestLab.EventuallyAsync(() => Curl(lab, $"http://{ingress}/hostname", "-H", "Host: lb.example.com").Stdout.Trim() is var h && webPods.Contains(h),
             $"the Ingress to answer on {ingress}");
-        await EventuallyAsync(() => lab.Kubectl("get", "ingress", "through-lb", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == ingress, "the Ingress status");
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "ingress", "through-lb", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == ingress, "the Ingress status");
 
         // Deleting the Service withdraws the announcement (proxy entry and route gone) and frees the address.
         lab.Kubectl("delete", "service", "lbweb");
-        await EventuallyAsync(() => Announcers(lab, web).Count == 0 && !lab.ExecOk(webOwner, "ip", "route", "show", "dev", "strata-lb0").Contains(web, StringComparison.Ordinal),
+        await TestLab.EventuallyAsync(() => Announcers(lab, web).Count == 0 && !lab.ExecOk(webOwner, "ip", "route", "show", "dev", "strata-lb0").Contains(web, StringComparison.Ordinal),
             $"{webOwner} to withdraw {web}");
         Assert.NotEqual(0, Curl(lab, $"http://{web}/hostname").ExitCode);
 
@@ -127,7 +127,7 @@ public sealed class LabLoadBalancerTests
         string fill = Path.Combine(lab.StateDirectory, "lb-fill.yaml");
         File.WriteAllText(fill, fillers.ToString());
         lab.Kubectl("apply", "-f", fill);
-        await EventuallyAsync(() => lab.Kubectl("get", "events", "--field-selector", "involvedObject.name=overflow", "-o", "jsonpath={.items[*].message}")
+        await TestLab.EventuallyAsync(() => lab.Kubectl("get", "events", "--field-selector", "involvedObject.name=overflow", "-o", "jsonpath={.items[*].message}")
             .Contains("Failed to allocate IP for \"default/overflow\": no available IPs in pool 172.19.15.200-172.19.15.250 (51 of 51 in use)", StringComparison.Ordinal),
             "the AllocationFailed event");
         Assert.Contains(web, lab.Kubectl("get", "services", "-o", "jsonpath={.items[*].status.loadBalancer.ingress[*].ip}"), StringComparison.Ordinal);
@@ -142,7 +142,7 @@ public sealed class LabLoadBalancerTests
     private static async Task<string> ExternalIpAsync(TestLab lab, string ns, string service)
     {
         string ip = "";
-        await EventuallyAsync(() => (ip = lab.Kubectl("-n", ns, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")).Length > 0,
+        await TestLab.EventuallyAsync(() => (ip = lab.Kubectl("-n", ns, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")).Length > 0,
             $"{ns}/{service} to get an address");
         return ip;
     }
@@ -164,24 +164,6 @@ public sealed class LabLoadBalancerTests
         return at < 0 ? "" : fields[at + 1];
     }
 
-    private static string UnderlayAddress(TestLab lab) =>
-        lab.ExecOk("underlay", "ip", "-4", "-o", "addr", "show")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length > 3 && f[1] != "lo" && f[2] == "inet")
-            .Select(f => f[3].Split('/')[0])
-            .First();
-
     private static (int ExitCode, string Stdout, string Stderr) Curl(TestLab lab, string url, params string[] extra) =>
         lab.Exec("underlay", ["curl", "-sS", "--max-time", "3", .. extra, url]);
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(500);
-        }
-    }
 }

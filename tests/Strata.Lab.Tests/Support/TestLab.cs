@@ -19,6 +19,26 @@ internal sealed partial class TestLab : IDisposable
         ApiPort = FreePort();
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing with "timed out waiting for <paramref name="what"/>" after <paramref name="timeout"/> (60 s).</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The underlay namespace's own IPv4 address on its bridge: the source of what a client there sends.</summary>
+    public string UnderlayAddress() =>
+        ExecOk("underlay", "ip", "-4", "-o", "addr", "show")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 3 && f[1] != "lo" && f[2] == "inet")
+            .Select(f => f[3].Split('/')[0])
+            .First();
+
     public string Name { get; }
 
     public string StateDirectory { get; }
