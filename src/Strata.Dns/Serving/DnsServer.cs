@@ -111,25 +111,25 @@ public sealed class DnsServer : IAsyncDisposable
             {
                 if (pending.Result is { } reply)
                 {
-                    await SendUdpAsync(reply, from, token);
+                    SendUdp(reply, from);
                 }
             }
             else
             {
                 var to = new SocketAddress(from.Family, from.Size);
                 from.Buffer.CopyTo(to.Buffer);
-                _ = FinishUdpAsync(pending, to, token);
+                _ = FinishUdpAsync(pending, to);
             }
         }
     }
 
-    private async Task FinishUdpAsync(ValueTask<byte[]?> pending, SocketAddress to, CancellationToken token)
+    private async Task FinishUdpAsync(ValueTask<byte[]?> pending, SocketAddress to)
     {
         try
         {
             if (await pending is { } reply)
             {
-                await SendUdpAsync(reply, to, token);
+                SendUdp(reply, to);
             }
         }
         catch (OperationCanceledException)
@@ -137,23 +137,23 @@ public sealed class DnsServer : IAsyncDisposable
         }
     }
 
-    private async ValueTask SendUdpAsync(byte[] reply, SocketAddress to, CancellationToken token)
+    // A synchronous sendto, not SendToAsync: the loop's own replies and those of handlers that finished later are sent
+    // from different threads, and concurrent SendToAsync calls with a SocketAddress share the socket's cached
+    // SocketAsyncEventArgs, whose address one call can clear under the other ("Null is not a valid value for
+    // e.RemoteEndPoint", seen in GarbageOverUdpAndTcpNeverStopsTheServer). A UDP send does not wait for the peer.
+    private void SendUdp(byte[] reply, SocketAddress to)
     {
         try
         {
-            await _udp.SendToAsync(reply, SocketFlags.None, to, token);
+            _udp.SendTo(reply, SocketFlags.None, to);
         }
         catch (SocketException e)
         {
             DnsServerLog.SendFailed(_logger, e.SocketErrorCode);
         }
-        catch (ArgumentException) when (token.IsCancellationRequested)
-        {
-            // At shutdown Socket.Dispose, racing this send, resets the socket's cached SocketAsyncEventArgs, and
-            // SendToAsync reports the address it lost as an ArgumentException. Nothing is left to answer.
-        }
         catch (ObjectDisposedException)
         {
+            // A handler that finished after DisposeAsync: nothing is left to answer.
         }
     }
 
@@ -245,7 +245,7 @@ public sealed class DnsServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Every await in the loops takes the token, so they end on cancellation; the sockets are disposed only
-        // then, because a Socket.Dispose racing a SendToAsync in flight can fail inside the runtime's
+        // then, because a Socket.Dispose racing an asynchronous operation in flight can fail inside the runtime's
         // SocketAsyncEventArgs (a NullReferenceException), not only with ObjectDisposedException.
         await _stop.CancelAsync();
         try

@@ -115,7 +115,10 @@ internal sealed class AgnhostProcess : IDisposable
 
     public static AgnhostProcess Start(string? netns, params string[] args)
     {
-        string[] command = ["dotnet", Path.Combine(AppContext.BaseDirectory, "strata.dll"), "agnhost", .. args];
+        // A test run started in the background of a shell inherits SIGINT ignored, which exec keeps and .NET respects
+        // (System.Native's pal_signal.c: "We respect ignored signals"); agnhost gets the default disposition back, as a
+        // container's process has it.
+        string[] command = ["env", "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "strata.dll"), "agnhost", .. args];
         if (netns is not null)
         {
             command = ["ip", "netns", "exec", netns, .. command];
@@ -130,7 +133,7 @@ internal sealed class AgnhostProcess : IDisposable
         return new AgnhostProcess(Process.Start(start)!);
     }
 
-    /// <summary>Sends a signal to this process (by its PID, which `ip netns exec` and `dotnet` keep).</summary>
+    /// <summary>Sends a signal to this process (by its PID, which `ip netns exec`, `env` and `dotnet` keep).</summary>
     public void Signal(string signal) => Tool.Check("kill", "-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture));
 
     public async Task<int> WaitForExitAsync()
