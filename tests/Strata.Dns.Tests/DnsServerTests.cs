@@ -104,11 +104,18 @@ public sealed class DnsServerTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _dns.DisposeAsync();
-        _client.Dispose();
-        _named.Dispose();
-        await _api.DisposeAsync();
-        Directory.Delete(_scratch, recursive: true);
+        try
+        {
+            await _dns.DisposeAsync();
+        }
+        finally
+        {
+            // Also when the server's disposal reports a failed loop: named is a separate process and must not outlive the test.
+            _client.Dispose();
+            _named.Dispose();
+            await _api.DisposeAsync();
+            Directory.Delete(_scratch, recursive: true);
+        }
     }
 
     private string Dig(params string[] args) => Tool.Check("dig", ["@127.0.0.1", "-p", Port, "+time=2", "+tries=1", .. args]);

@@ -259,9 +259,8 @@ public sealed class DnsServer : IAsyncDisposable
         {
             _udp.Dispose();
             _tcp.Dispose();
+            _stop.Dispose();
         }
-
-        _stop.Dispose();
     }
 }
 

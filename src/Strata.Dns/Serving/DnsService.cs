@@ -145,14 +145,20 @@ public sealed class DnsService : IAsyncDisposable
             }
         }
 
-        if (_server is not null)
+        try
         {
-            await _server.DisposeAsync();
+            // A receive loop that failed rethrows here; the watches and the forwarder stop all the same.
+            if (_server is not null)
+            {
+                await _server.DisposeAsync();
+            }
         }
-
-        await _index.DisposeAsync();
-        await _handler.Runtime.Forwarder.DisposeAsync();
-        _stop.Dispose();
+        finally
+        {
+            await _index.DisposeAsync();
+            await _handler.Runtime.Forwarder.DisposeAsync();
+            _stop.Dispose();
+        }
     }
 }
 
