@@ -137,10 +137,11 @@ public sealed class DnsServer : IAsyncDisposable
         }
     }
 
-    // A synchronous sendto, not SendToAsync: the loop's own replies and those of handlers that finished later are sent
-    // from different threads, and concurrent SendToAsync calls with a SocketAddress share the socket's cached
-    // SocketAsyncEventArgs, whose address one call can clear under the other ("Null is not a valid value for
-    // e.RemoteEndPoint", seen in GarbageOverUdpAndTcpNeverStopsTheServer). A UDP send does not wait for the peer.
+    // A synchronous sendto, not SendToAsync: the receive loops (one per core) and the handlers that finished later
+    // send on one socket from different threads, and concurrent SendToAsync calls with a SocketAddress share the
+    // socket's cached SocketAsyncEventArgs, whose address one call can clear under the other ("Null is not a valid
+    // value for e.RemoteEndPoint", seen in GarbageOverUdpAndTcpNeverStopsTheServer). A UDP send does not wait for the
+    // peer.
     private void SendUdp(byte[] reply, SocketAddress to)
     {
         try
