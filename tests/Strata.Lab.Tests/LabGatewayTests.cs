@@ -116,10 +116,12 @@ public sealed class LabGatewayTests
         await EventuallyAsync(() => lab.Kubectl("get", "gateway", "web", "-o", "jsonpath={.status.addresses[0].value} {.status.conditions[?(@.type==\"Programmed\")].status}") == $"{address} True",
             "the Gateway to be programmed with the pod's address");
         // secure.example.com is also under the HTTP listener's *.example.com; app and broken are not under the HTTPS one.
-        Assert.Equal("3 1", lab.Kubectl("get", "gateway", "web", "-o", "jsonpath={.status.listeners[*].attachedRoutes}"));
-        Assert.Equal("True True", lab.Kubectl("get", "httproute", "app", "-o", "jsonpath={.status.parents[0].conditions[*].status}"));
-        Assert.Equal("True BackendNotFound", lab.Kubectl("get", "httproute", "broken", "-o",
-            "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].status} {.status.parents[0].conditions[?(@.type==\"ResolvedRefs\")].reason}"));
+        // The routes were applied with the Gateway, so the status may first be written before the controller has seen them.
+        await EventuallyAsync(() => lab.Kubectl("get", "gateway", "web", "-o", "jsonpath={.status.listeners[*].attachedRoutes}") == "3 1", "3 and 1 routes attached to the listeners");
+        await EventuallyAsync(() => lab.Kubectl("get", "httproute", "app", "-o", "jsonpath={.status.parents[0].conditions[*].status}") == "True True", "the app route's status");
+        await EventuallyAsync(() => lab.Kubectl("get", "httproute", "broken", "-o",
+            "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].status} {.status.parents[0].conditions[?(@.type==\"ResolvedRefs\")].reason}") == "True BackendNotFound",
+            "the broken route's status");
 
         // curl from the gateway's node to the gateway pod's port 80 (the backends run on that node too).
         await EventuallyAsync(() => Curl(lab, node, "-H", "Host: app.example.com", $"http://{address}/v1/hostname").StartsWith("200 v1-", StringComparison.Ordinal),
